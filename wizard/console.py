@@ -1,0 +1,75 @@
+"""Everything ndw prints for people, through Rich (imported only when printing)."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from wizard.errors import UnmanagedFilesError, WizardError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from wizard.worker import Outcome
+
+
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console  # noqa: PLC0415
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def print_error(error: WizardError) -> None:
+    """An error, its diff if any, and what to do next, on stderr."""
+    console = _console(stderr=True)
+    if isinstance(error, UnmanagedFilesError) and error.diff:
+        _print_diff(console, error.diff)
+    console.print(f"[bold red]error:[/] {error.message}", markup=True)
+    if error.hint:
+        console.print(error.hint, style="dim")
+
+
+def print_warnings(warnings: list[str]) -> None:
+    """Detection warnings, on stderr."""
+    if warnings:
+        console = _console(stderr=True)
+        for warning in warnings:
+            console.print(f"[yellow]warning:[/] {warning}")
+
+
+def _print_diff(console: Console, diff: str) -> None:
+    from rich.syntax import Syntax  # noqa: PLC0415
+
+    console.print(Syntax(diff, "diff", theme="ansi_dark", background_color="default"))
+
+
+def print_outcome(outcome: Outcome, target: Path) -> None:
+    """What was written (or would be), then the next commands to run."""
+    console = _console()
+    if outcome.dry_run:
+        diff = outcome.plan.diff()
+        if diff:
+            _print_diff(console, diff)
+        console.print("[bold]Dry run:[/] nothing was written.")
+        for change in outcome.plan.changes:
+            console.print(f"  {change.status.value:>9}  {change.path}")
+        return
+    if not outcome.written:
+        console.print("Everything is up to date; nothing was written.")
+        return
+    console.print(f"[bold green]Wrote {len(outcome.written)} file(s)[/] in {target}:")
+    for change in outcome.written:
+        console.print(f"  [green]{change.status.value:>9}[/]  {change.path}")
+    console.print(
+        "\nNext:\n"
+        "  cp .env.example .env   # then set the passwords\n"
+        "  docker compose up --build\n"
+        "  See DOCKER.md for the details.",
+    )
+
+
+def stdout_is_terminal() -> bool:
+    """Whether both ends are a terminal (a full-screen app or prompts can run)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()

@@ -1,0 +1,8 @@
+"""Read a Node.js repository and propose answers, each with where it came from."""
+
+from __future__ import annotations
+
+from wizard.detect.model import Detection, Finding
+from wizard.detect.run import detect
+
+__all__ = ["Detection", "Finding", "detect"]

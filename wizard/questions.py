@@ -1,0 +1,228 @@
+"""The questions of copier.yml, loaded and evaluated by copier's own code.
+
+copier has no public API for this; the private classes used here are pinned by the
+copier version range in pyproject.toml and exercised by tests/test_questions.py, which
+fails loudly if copier changes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from wizard.errors import AnswersError, InvalidAnswer, TemplateError
+from wizard.template import question_groups, template_dir
+
+Origin = Literal["answer", "detected", "default", "missing"]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One allowed value of a question, with the label shown to people."""
+
+    label: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class ResolvedQuestion:
+    """A question evaluated against the answers before it."""
+
+    name: str
+    type: str
+    help: str
+    group: str
+    placeholder: str
+    choices: tuple[Choice, ...]
+    applies: bool
+    value: Any
+    origin: Origin
+    source: str = ""
+    error: str | None = None
+
+    @property
+    def allowed(self) -> str:
+        """What the question accepts, in words, for error messages."""
+        if self.choices:
+            return "allowed: " + ", ".join(repr(choice.value) for choice in self.choices)
+        return f"expected a value of type {self.type}"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Every question, in order, with the value it ends up with."""
+
+    questions: tuple[ResolvedQuestion, ...]
+    unknown: tuple[str, ...] = ()
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        """The answers that apply, as copier's `data=` expects them."""
+        return {q.name: q.value for q in self.questions if q.applies and q.origin != "missing"}
+
+    @property
+    def problems(self) -> tuple[InvalidAnswer, ...]:
+        """Invalid answers and unknown keys, each naming field, value and what is allowed."""
+        found = [
+            InvalidAnswer("(unknown key)", key, "known keys: " + ", ".join(q.name for q in self.questions))
+            for key in self.unknown
+        ]
+        found += [InvalidAnswer(q.name, q.value, q.error) for q in self.questions if q.applies and q.error]
+        return tuple(found)
+
+    def by_name(self) -> dict[str, ResolvedQuestion]:
+        """Questions keyed by name."""
+        return {q.name: q for q in self.questions}
+
+    def require_valid(self, origin: str = "") -> dict[str, Any]:
+        """The answers, or AnswersError naming every problem."""
+        if self.problems:
+            raise AnswersError(self.problems, origin)
+        return self.answers
+
+
+@dataclass
+class QuestionSet:
+    """The template's questions, evaluated with copier's Question class."""
+
+    template: Path = field(default_factory=template_dir)
+
+    def __post_init__(self) -> None:
+        from copier._template import Template  # noqa: PLC0415 (copier is slow to import)
+
+        try:
+            self._template = Template(url=str(self.template))
+            self._questions_data: dict[str, dict[str, Any]] = dict(self._template.questions_data)
+        except Exception as error:  # copier raises many types here
+            raise TemplateError(f"cannot load the template at {self.template}: {error}") from error
+        self._groups = {name: title for title, names in question_groups().items() for name in names}
+        missing = set(self._questions_data) - set(self._groups)
+        if missing:
+            raise TemplateError(f"copier.yml: questions without a group in _ndw_groups: {sorted(missing)}")
+
+    @property
+    def names(self) -> list[str]:
+        """Question names in copier.yml order."""
+        return list(self._questions_data)
+
+    def raw(self, name: str) -> dict[str, Any]:
+        """The question's definition as written in copier.yml."""
+        return dict(self._questions_data[name])
+
+    def _jinja_env(self) -> Any:
+        from copier._main import Worker  # noqa: PLC0415
+
+        if not hasattr(self, "_env"):
+            self._env = Worker(src_path=str(self.template), dst_path=Path("."), settings=_no_user_settings()).jinja_env
+        return self._env
+
+    def resolve(
+        self,
+        given: Mapping[str, Any] | None = None,
+        detected: Mapping[str, Any] | None = None,
+        sources: Mapping[str, str] | None = None,
+        folder_name: str = "service",
+    ) -> Resolution:
+        """Walk the questions in order: given answer, else detected value, else default.
+
+        Defaults, choices and `when:` are rendered from the answers before each
+        question, exactly as copier does when it asks.
+        """
+        from copier._settings import SettingsModel  # noqa: PLC0415
+        from copier._user_data import AnswersMap, Question  # noqa: PLC0415
+        from copier._types import MISSING  # noqa: PLC0415
+
+        given = dict(given or {})
+        detected = dict(detected or {})
+        sources = dict(sources or {})
+        settings = SettingsModel()
+        env = self._jinja_env()
+        answers = AnswersMap(user_defaults=detected, init=given)
+        resolved: list[ResolvedQuestion] = []
+        for name, details in self._questions_data.items():
+            context = dict(answers.combined, _folder_name=folder_name)
+            question = Question(
+                answers=answers, context=context, jinja_env=env, settings=settings, var_name=name, **details
+            )
+            try:
+                applies = question.get_when()
+                choices = tuple(Choice(str(c.title), c.value) for c in question._formatted_choices)
+                help_text = str(question.render_value(question.help or name))
+                placeholder = question.get_placeholder()
+                type_name = question.get_type_name()
+            except Exception as error:
+                raise TemplateError(f"copier.yml: question {name!r}: {error}") from error
+            origin: Origin
+            if name in given:
+                raw_value, origin = given[name], "answer"
+            elif name in detected:
+                raw_value, origin = detected[name], "detected"
+            else:
+                try:
+                    raw_value = question.render_value(details.get("default", MISSING))
+                except Exception:
+                    raw_value = MISSING
+                origin = "default" if raw_value is not MISSING else "missing"
+            value, error = _parse_and_validate(question, raw_value, origin)
+            if not applies:
+                answers.hide(name)
+            elif error is None:
+                answers.user[name] = value
+            resolved.append(
+                ResolvedQuestion(
+                    name=name,
+                    type=type_name,
+                    help=help_text,
+                    group=self._groups[name],
+                    placeholder=placeholder,
+                    choices=choices,
+                    applies=applies,
+                    value=None if origin == "missing" else value,
+                    origin=origin,
+                    source=sources.get(name, "") if origin == "detected" else "",
+                    error=error if applies else None,
+                )
+            )
+        unknown = tuple(sorted(set(given) - set(self._questions_data)))
+        return Resolution(tuple(resolved), unknown)
+
+
+def _parse_and_validate(question: Any, raw_value: Any, origin: Origin) -> tuple[Any, str | None]:
+    """Cast, check the choice and run the validator; return (value, error or None)."""
+    if origin == "missing":
+        return None, "a value is required"
+    type_name = question.get_type_name()
+    if type_name == "int" and (isinstance(raw_value, bool) or isinstance(raw_value, float)):
+        return raw_value, "expected a whole number"
+    if type_name == "bool" and not isinstance(raw_value, bool) and str(raw_value).lower() not in {
+        "true", "false", "yes", "no", "y", "n", "1", "0", "on", "off",
+    }:
+        return raw_value, "expected true or false"
+    if type_name == "str" and isinstance(raw_value, (dict, list)):
+        return raw_value, "expected a string"
+    try:
+        value = question.parse_answer(raw_value)
+    except ValueError as error:
+        message = str(error)
+        if "Invalid choice" in message:
+            allowed = ", ".join(repr(c.value) for c in question._formatted_choices)
+            return raw_value, f"allowed: {allowed}"
+        return raw_value, f"expected a value of type {type_name}"
+    except Exception:
+        return raw_value, f"expected a value of type {type_name}"
+    try:
+        question.validate_answer(value)
+    except ValueError as error:
+        message = str(error)
+        prefix = f"Validation error for question '{question.var_name}': "
+        return value, " ".join(message.removeprefix(prefix).split())
+    return value, None
+
+
+def _no_user_settings() -> Any:
+    """copier settings that ignore the user's own copier settings file."""
+    from copier._settings import SettingsModel  # noqa: PLC0415
+
+    return SettingsModel()

@@ -1,0 +1,43 @@
+"""Where the node-service template lives, and what it says about itself."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from wizard.errors import TemplateError
+
+TEMPLATE_NAME = "node-service"
+ANSWERS_FILE = ".copier-answers.yml"
+
+
+@cache
+def template_dir() -> Path:
+    """The template folder: inside the installed package, else the source checkout."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "scaffolds" / TEMPLATE_NAME, package.parent / "scaffolds" / TEMPLATE_NAME):
+        if (candidate / "copier.yml").is_file():
+            return candidate
+    raise TemplateError(f"the {TEMPLATE_NAME} template is missing from this installation")
+
+
+@cache
+def template_config() -> dict[str, Any]:
+    """copier.yml as plain YAML (settings and questions), for what copier does not model."""
+    path = template_dir() / "copier.yml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise TemplateError(f"cannot read {path}: {error}") from error
+    if not isinstance(data, dict):
+        raise TemplateError(f"{path} is not a mapping")
+    return data
+
+
+def question_groups() -> dict[str, list[str]]:
+    """Group title -> question names, in the order the front ends show them."""
+    groups = template_config().get("_ndw_groups", {})
+    return {str(title): [str(name) for name in names] for title, names in groups.items()}
