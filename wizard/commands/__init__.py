@@ -1,0 +1,12 @@
+"""One module per `ndw` command, each with `add_arguments(parser)` and `run(args) -> int`.
+
+Rule: these modules import only the standard library and `wizard.errors` at the top, so
+`ndw --help` stays fast; everything else is imported inside `run`.
+"""
+
+COMMANDS = {
+    "init": ("wizard.commands.init", "scaffold the container setup for a service (the default)"),
+    "detect": ("wizard.commands.detect", "print the detected answers as an answers file"),
+    "update": ("wizard.commands.update", "merge the newest templates into a scaffolded repository"),
+    "check": ("wizard.commands.check", "lint the scaffold on disk and report drift from its answers"),
+}
