@@ -1,0 +1,46 @@
+"""Shared test helpers: a scratch repository and running the CLI in-process."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from wizard.cli import main
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture
+def run_ndw(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """Run `ndw ARGS...` in-process; returns (exit status, stdout, stderr)."""
+
+    def run(*args: str | Path) -> tuple[int, str, str]:
+        status = main([str(arg) for arg in args])
+        captured = capsys.readouterr()
+        return status, captured.out, captured.err
+
+    return run
+
+
+@pytest.fixture
+def express_app(tmp_path: Path) -> Path:
+    """A minimal Express service in a temporary folder."""
+    app = tmp_path / "orders-api"
+    (app / "src").mkdir(parents=True)
+    manifest = {
+        "name": "@acme/orders-api",
+        "version": "1.0.0",
+        "scripts": {"start": "node src/index.js"},
+        "dependencies": {"express": "^5.1.0"},
+    }
+    (app / "package.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    (app / "package-lock.json").write_text('{"lockfileVersion": 3, "packages": {}}\n')
+    (app / "src" / "index.js").write_text(
+        "const express = require('express');\nconst app = express();\n"
+        "app.get('/health', (_req, res) => res.send('ok'));\napp.listen(process.env.PORT || 3000);\n"
+    )
+    return app
