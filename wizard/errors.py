@@ -49,6 +49,9 @@ class AnswersError(UsageError):
 class AnswersFileError(UsageError):
     """The answers file cannot be read or parsed."""
 
+    def __init__(self, message: str) -> None:
+        super().__init__(message, hint="Nothing was written.")
+
 
 class UnmanagedFilesError(UsageError):
     """Files exist that ndw would replace but did not write."""

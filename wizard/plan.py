@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import os
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -91,8 +90,8 @@ class Plan:
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 staging = destination.with_name(f".{destination.name}.ndw-tmp")
                 staging.write_bytes(change.rendered)
-                os.chmod(staging, change.mode)
-                os.replace(staging, destination)
+                staging.chmod(change.mode)
+                staging.replace(destination)
                 written.append(change)
         return written
 

@@ -115,7 +115,9 @@ class QuestionSet:
         from copier._main import Worker  # noqa: PLC0415
 
         if not hasattr(self, "_env"):
-            self._env = Worker(src_path=str(self.template), dst_path=Path("."), settings=_no_user_settings()).jinja_env
+            self._env = Worker(
+                src_path=str(self.template), dst_path=Path(), settings=_no_user_settings()
+            ).jinja_env
         return self._env
 
     def resolve(
@@ -131,8 +133,8 @@ class QuestionSet:
         question, exactly as copier does when it asks.
         """
         from copier._settings import SettingsModel  # noqa: PLC0415
-        from copier._user_data import AnswersMap, Question  # noqa: PLC0415
         from copier._types import MISSING  # noqa: PLC0415
+        from copier._user_data import AnswersMap, Question  # noqa: PLC0415
 
         given = dict(given or {})
         detected = dict(detected or {})
@@ -165,10 +167,10 @@ class QuestionSet:
                 except Exception:
                     raw_value = MISSING
                 origin = "default" if raw_value is not MISSING else "missing"
-            value, error = _parse_and_validate(question, raw_value, origin)
+            value, problem = _parse_and_validate(question, raw_value, origin)
             if not applies:
                 answers.hide(name)
-            elif error is None:
+            elif problem is None:
                 answers.user[name] = value
             resolved.append(
                 ResolvedQuestion(
@@ -182,7 +184,7 @@ class QuestionSet:
                     value=None if origin == "missing" else value,
                     origin=origin,
                     source=sources.get(name, "") if origin == "detected" else "",
-                    error=error if applies else None,
+                    error=problem if applies else None,
                 )
             )
         unknown = tuple(sorted(set(given) - set(self._questions_data)))
@@ -194,11 +196,25 @@ def _parse_and_validate(question: Any, raw_value: Any, origin: Origin) -> tuple[
     if origin == "missing":
         return None, "a value is required"
     type_name = question.get_type_name()
-    if type_name == "int" and (isinstance(raw_value, bool) or isinstance(raw_value, float)):
+    if type_name == "int" and isinstance(raw_value, (bool, float)):
         return raw_value, "expected a whole number"
-    if type_name == "bool" and not isinstance(raw_value, bool) and str(raw_value).lower() not in {
-        "true", "false", "yes", "no", "y", "n", "1", "0", "on", "off",
-    }:
+    if (
+        type_name == "bool"
+        and not isinstance(raw_value, bool)
+        and str(raw_value).lower()
+        not in {
+            "true",
+            "false",
+            "yes",
+            "no",
+            "y",
+            "n",
+            "1",
+            "0",
+            "on",
+            "off",
+        }
+    ):
         return raw_value, "expected true or false"
     if type_name == "str" and isinstance(raw_value, (dict, list)):
         return raw_value, "expected a string"

@@ -13,13 +13,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", nargs="?", default=".", type=Path, help="repository (default: .)")
     parser.add_argument("--answers", "-a", type=Path, metavar="FILE", help="YAML answers file")
     parser.add_argument(
-        "--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help="set one answer (repeatable; wins over --answers)",
     )
-    parser.add_argument("--defaults", action="store_true", help="take detected and default values, ask nothing")
+    parser.add_argument(
+        "--defaults", action="store_true", help="take detected and default values, ask nothing"
+    )
     parser.add_argument("--dry-run", action="store_true", help="show what would be written, write nothing")
     parser.add_argument("--force", action="store_true", help="replace existing files that differ")
-    parser.add_argument("--plain", action="store_true", help="ask with simple prompts instead of the full-screen app")
+    parser.add_argument(
+        "--plain", action="store_true", help="ask with simple prompts instead of the full-screen app"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
