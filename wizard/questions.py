@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 from wizard.errors import AnswersError, InvalidAnswer, TemplateError
-from wizard.template import question_groups, template_dir
+from wizard.template import template_dir
 
 Origin = Literal["answer", "detected", "default", "missing"]
 
@@ -97,7 +98,8 @@ class QuestionSet:
             self._questions_data: dict[str, dict[str, Any]] = dict(self._template.questions_data)
         except Exception as error:  # copier raises many types here
             raise TemplateError(f"cannot load the template at {self.template}: {error}") from error
-        self._groups = {name: title for title, names in question_groups().items() for name in names}
+        groups = self._template.config_data.get("ndw_groups", {})
+        self._groups = {name: str(title) for title, names in groups.items() for name in names}
         missing = set(self._questions_data) - set(self._groups)
         if missing:
             raise TemplateError(f"copier.yml: questions without a group in _ndw_groups: {sorted(missing)}")
@@ -112,12 +114,19 @@ class QuestionSet:
         return dict(self._questions_data[name])
 
     def _jinja_env(self) -> Any:
+        """copier's Jinja environment for this template, compiling each snippet once.
+
+        copier compiles a question's strings on every evaluation; `resolve()` runs on every
+        keystroke in the TUI, so compiled snippets are cached per environment.
+        """
         from copier._main import Worker  # noqa: PLC0415
 
         if not hasattr(self, "_env"):
-            self._env = Worker(
-                src_path=str(self.template), dst_path=Path(), settings=_no_user_settings()
-            ).jinja_env
+            worker = Worker(src_path=str(self.template), dst_path=Path(), settings=_no_user_settings())
+            worker.__dict__["template"] = self._template  # reuse the loaded copier.yml
+            env = worker.jinja_env
+            env.from_string = lru_cache(maxsize=4096)(env.from_string)
+            self._env = env
         return self._env
 
     def resolve(
