@@ -125,7 +125,7 @@ class QuestionSet:
             worker = Worker(src_path=str(self.template), dst_path=Path(), settings=_no_user_settings())
             worker.__dict__["template"] = self._template  # reuse the loaded copier.yml
             env = worker.jinja_env
-            env.from_string = lru_cache(maxsize=4096)(env.from_string)
+            env.from_string = lru_cache(maxsize=4096)(env.from_string)  # type: ignore[method-assign,assignment]
             self._env = env
         return self._env
 
