@@ -1,0 +1,139 @@
+"""Render the template's files in memory, for the live preview.
+
+A copier run (`wizard.render`) writes a temporary tree and costs about 100 ms; the
+preview must follow every keystroke. It drives the same copier `Worker` methods a copy
+uses (answer handling, path rendering with conditional names, file rendering) but keeps
+the loaded template, the Jinja environment and its compiled templates between renders
+and writes nothing. tests/test_tui.py proves the result equals what `ndw init` writes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from wizard.errors import TemplateError
+from wizard.plan import FileChange, Status
+from wizard.template import template_dir
+
+# Where copier would write: never created, so no earlier answers are read from it.
+_NOWHERE = Path(os.sep) / "nonexistent-ndw-preview" / "out"
+
+
+@dataclass(frozen=True)
+class PreviewFile:
+    """One rendered file, by its path relative to the repository."""
+
+    path: str
+    content: bytes
+    mode: int
+
+    @property
+    def text(self) -> str:
+        """The content as text (invalid UTF-8 replaced)."""
+        return self.content.decode("utf-8", errors="replace")
+
+    def compare(self, target: Path) -> FileChange:
+        """Compare with the file at the same place under `target` (for the diff view)."""
+        destination = target / self.path
+        existing = destination.read_bytes() if destination.is_file() else None
+        if existing is None:
+            status = Status.NEW
+        elif existing == self.content:
+            status = Status.SAME
+        else:
+            status = Status.REPLACE
+        return FileChange(self.path, status, self.content, existing, self.mode)
+
+
+class Previewer:
+    """Renders the template for one answer set at a time, reusing everything it can."""
+
+    def __init__(self, template: Path | None = None) -> None:
+        from copier._template import Template  # noqa: PLC0415 (copier is slow to import)
+
+        self.template_path = template or template_dir()
+        try:
+            self._template = Template(url=str(self.template_path))
+            self._env = self._copier_worker({}).jinja_env
+        except Exception as error:  # copier raises many types here
+            raise TemplateError(f"cannot load the template at {self.template_path}: {error}") from error
+        self._env.from_string = lru_cache(maxsize=4096)(self._env.from_string)  # type: ignore[method-assign]
+        self._sources: list[tuple[Path, bool]] | None = None
+
+    def _copier_worker(self, answers: Mapping[str, Any]) -> Any:
+        """A copier Worker set up exactly as `wizard.render.render_into` sets up run_copy."""
+        from copier._main import Worker  # noqa: PLC0415
+        from copier._settings import SettingsModel  # noqa: PLC0415
+
+        worker = Worker(
+            src_path=str(self.template_path),
+            dst_path=_NOWHERE,
+            data=dict(answers),
+            defaults=True,
+            overwrite=True,
+            quiet=True,
+            settings=SettingsModel(),
+        )
+        worker.__dict__["template"] = self._template
+        if hasattr(self, "_env"):
+            worker.__dict__["jinja_env"] = self._env
+        return worker
+
+    def _walk(self, root: Path) -> list[tuple[Path, bool]]:
+        """Template entries under the copy root (relative path, is a folder), in copier's order."""
+        if self._sources is None:
+            found: list[tuple[Path, bool]] = []
+            for folder, dirs, files in os.walk(root):
+                dirs.sort()
+                base = Path(folder)
+                found += [((base / name).relative_to(root), True) for name in dirs]
+                found += [((base / name).relative_to(root), False) for name in sorted(files)]
+            self._sources = found
+        return self._sources
+
+    def render(self, answers: Mapping[str, Any]) -> dict[str, PreviewFile]:
+        """Every file the scaffold would contain, keyed by relative path (sorted)."""
+        from copier._main import _operation  # noqa: PLC0415
+        from copier._types import Phase  # noqa: PLC0415
+
+        worker = self._copier_worker(answers)
+        token = _operation.set("copy")
+        try:
+            with Phase.use(Phase.PROMPT):
+                worker._ask()
+            with Phase.use(Phase.RENDER):
+                files = self._render_files(worker)
+        except TemplateError:
+            raise
+        except Exception as error:  # copier and Jinja raise many unrelated types
+            raise TemplateError(f"rendering the template failed: {error}") from error
+        finally:
+            _operation.reset(token)
+        return dict(sorted(files.items()))
+
+    def _render_files(self, worker: Any) -> dict[str, PreviewFile]:
+        root: Path = worker.template_copy_root
+        suffix: str = self._template.templates_suffix
+        files: dict[str, PreviewFile] = {}
+        for relpath, is_dir in self._walk(root):
+            if is_dir:
+                continue
+            source = root / relpath
+            for dst_relpath, extra in worker._render_path(relpath):
+                if worker.match_exclude(dst_relpath):
+                    continue
+                if suffix and relpath.name.endswith(suffix):
+                    template = self._env.get_template(
+                        source.relative_to(self._template.local_abspath).as_posix()
+                    )
+                    content = template.render(**worker._render_context(), **(extra or {})).encode()
+                else:
+                    content = source.read_bytes()
+                key = Path(dst_relpath).as_posix()
+                files[key] = PreviewFile(key, content, source.stat().st_mode & 0o777)
+        return files
