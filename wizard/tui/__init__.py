@@ -1,0 +1,1 @@
+"""The full-screen Textual app behind `ndw init` (imported only when it starts)."""

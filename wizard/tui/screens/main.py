@@ -1,0 +1,159 @@
+"""The one main screen: the grouped form beside the live preview."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Checkbox, Footer, Input, Select, Static
+
+from wizard.errors import TemplateError
+from wizard.interactive import Session, Settled
+from wizard.tui.screens.confirm import ConfirmReplace
+from wizard.tui.screens.save import SaveAnswers
+from wizard.tui.widgets.field import QuestionField
+from wizard.tui.widgets.preview import PreviewPane
+
+if TYPE_CHECKING:
+    from wizard.preview import Previewer
+
+
+def _same(resolved: Any, shown: Any) -> bool:
+    """Whether a control's value is the resolved value (inputs hold text)."""
+    if isinstance(shown, str) and not isinstance(resolved, str):
+        return shown == ("" if resolved is None else str(resolved))
+    return bool(resolved == shown)
+
+
+class MainScreen(Screen[None]):
+    """Questions grouped as in copier.yml's `_ndw_groups`; the preview follows every change."""
+
+    BINDINGS = [  # noqa: RUF012 (Textual's declared class attribute)
+        Binding("ctrl+w", "write", "Write files", priority=True),
+        Binding("ctrl+d", "toggle_diff", "Diff", priority=True),
+        Binding("ctrl+t", "next_file", "Next file", priority=True),
+        Binding("ctrl+s", "save_answers", "Save answers", priority=True),
+    ]
+
+    def __init__(self, session: Session, previewer: Previewer) -> None:
+        super().__init__()
+        self.session = session
+        self.previewer = previewer
+
+    def compose(self) -> ComposeResult:
+        resolution = self.session.resolution
+        detected = sum(1 for q in resolution.questions if q.origin == "detected")
+        yield Static(
+            f"ndw · containerize [b]{self.session.worker.target.resolve().name}[/b] · "
+            f"{detected} answers detected",
+            id="title",
+        )
+        with Horizontal(id="body"):
+            with VerticalScroll(id="form"):
+                group = ""
+                for question in resolution.questions:
+                    if question.group != group:
+                        group = question.group
+                        yield Static(group, classes="group", id=f"group-{group}")
+                    yield QuestionField(question)
+            yield PreviewPane(self.session.worker.target, id="preview")
+        yield Static("", id="status")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        await self.refresh_all()
+        first = next((f for f in self.query(QuestionField) if f.question.applies), None)
+        if first is not None:
+            first.control.focus()
+
+    # Changes -----------------------------------------------------------------------
+
+    async def on_input_changed(self, event: Input.Changed) -> None:
+        await self._changed(event.input.name, event.value)
+
+    async def on_select_changed(self, event: Select.Changed) -> None:
+        if event.value is not Select.NULL:
+            await self._changed(event.select.name, event.value)
+
+    async def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        await self._changed(event.checkbox.name, event.value)
+
+    async def _changed(self, name: str | None, value: Any) -> None:
+        if name is None:
+            return
+        shown = self.session.resolution.by_name()[name]
+        if not self.session.is_edited(name) and _same(shown.value, value):
+            return  # the control echoing a value it was given, not a person's edit
+        self.session.set(name, value)
+        await self.refresh_all()
+
+    async def refresh_all(self) -> None:
+        """Show the current resolution: fields, groups, status line, preview."""
+        resolution = self.session.resolution
+        questions = resolution.by_name()
+        for field in self.query(QuestionField):
+            name = field.question.name
+            field.show(questions[name], edited=self.session.is_edited(name))
+        for title in {q.group for q in resolution.questions}:
+            visible = any(q.applies for q in resolution.questions if q.group == title)
+            self.query_one(f"#group-{title}").display = visible
+        problems = resolution.problems
+        status = self.query_one("#status", Static)
+        if problems:
+            names = ", ".join(problem.field for problem in problems)
+            status.update(f"✗ Cannot write: fix {names}")
+        else:
+            status.update("✓ All answers valid · ctrl+w writes the files")
+        status.set_class(bool(problems), "invalid")
+        await self._refresh_preview(invalid=bool(problems))
+        self.refresh_bindings()
+
+    async def _refresh_preview(self, *, invalid: bool) -> None:
+        pane = self.query_one(PreviewPane)
+        if invalid:
+            await pane.show_files(pane.files, note="Preview paused until the answers are valid.")
+            return
+        try:
+            files = self.previewer.render(self.session.resolution.answers)
+        except TemplateError as error:
+            await pane.show_files(pane.files, note=f"Preview failed: {error.message}")
+            return
+        await pane.show_files(files)
+
+    # Actions -----------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Writing is shown disabled while any answer is invalid."""
+        if action == "write" and self.session.resolution.problems:
+            return None
+        return True
+
+    def action_toggle_diff(self) -> None:
+        self.query_one(PreviewPane).toggle_diff()
+
+    def action_next_file(self) -> None:
+        self.query_one(PreviewPane).next_file()
+
+    def action_save_answers(self) -> None:
+        self.app.push_screen(SaveAnswers(self.session))
+
+    def action_write(self) -> None:
+        """Write, after asking if files the tool would replace exist and differ."""
+        resolution = self.session.resolution
+        if resolution.problems:
+            self.notify("Fix the invalid answers first.", severity="error")
+            return
+        answers = resolution.answers
+        plan = self.session.worker.plan(answers)
+        if not plan.replaced:
+            self.app.exit(Settled(answers, force=False))
+            return
+
+        def confirmed(replace: bool | None) -> None:
+            if replace:
+                self.app.exit(Settled(answers, force=True))
+
+        self.app.push_screen(ConfirmReplace(plan), confirmed)

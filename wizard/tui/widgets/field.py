@@ -1,0 +1,103 @@
+"""One question of copier.yml: its help, an input that fits its type, origin and error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import Checkbox, Input, Label, Select, Static
+
+from wizard.questions import ResolvedQuestion
+
+
+def origin_text(question: ResolvedQuestion, edited: bool) -> str:
+    """Where the shown value comes from, in words."""
+    if edited:
+        return "your answer"
+    if question.origin == "detected":
+        return f"detected: {question.source}" if question.source else "detected"
+    if question.origin == "answer":
+        return "from the given answers"
+    if question.origin == "missing":
+        return "required"
+    return "default"
+
+
+def make_control(question: ResolvedQuestion) -> Widget:
+    """The input widget for a question's type: a list of choices, a checkbox or a text box."""
+    control_id = f"input-{question.name}"
+    if question.choices:
+        options = [(choice.label, choice.value) for choice in question.choices]
+        known = {choice.value for choice in question.choices}
+        return Select(
+            options,
+            value=question.value if question.value in known else Select.NULL,
+            allow_blank=question.value not in known,
+            prompt="choose one",
+            id=control_id,
+            name=question.name,
+            compact=True,
+        )
+    if question.type == "bool":
+        return Checkbox("yes", value=bool(question.value), id=control_id, name=question.name, compact=True)
+    return Input(
+        "" if question.value is None else str(question.value),
+        placeholder=question.placeholder,
+        id=control_id,
+        name=question.name,
+        compact=True,
+    )
+
+
+class QuestionField(Vertical):
+    """A question with its control; hidden while its `when:` is false."""
+
+    def __init__(self, question: ResolvedQuestion) -> None:
+        super().__init__(id=f"field-{question.name}", classes="field")
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.question.help, classes="help")
+        yield make_control(self.question)
+        yield Static("", classes="origin")
+        yield Static("", classes="error")
+
+    def on_mount(self) -> None:
+        self.show(self.question, edited=False)
+
+    @property
+    def control(self) -> Widget:
+        """The input widget."""
+        return self.query_one(f"#input-{self.question.name}")
+
+    def show(self, question: ResolvedQuestion, *, edited: bool) -> None:
+        """Bring the field in line with a new resolution (the control only if not edited)."""
+        self.question = question
+        self.display = question.applies
+        origin = self.query_one(".origin", Static)
+        origin.update(origin_text(question, edited))
+        origin.set_class(question.origin == "detected" and not edited, "detected")
+        error = self.query_one(".error", Static)
+        error.update(f"✗ {question.error}" if question.error else "")
+        error.display = bool(question.error)
+        self.set_class(bool(question.error), "invalid")
+        if not edited:
+            self._set_control_value(question.value)
+
+    def _set_control_value(self, value: Any) -> None:
+        control = self.control
+        if isinstance(control, Select):
+            if control.value != value and value in {c.value for c in self.question.choices}:
+                with control.prevent(Select.Changed):
+                    control.value = value
+        elif isinstance(control, Checkbox):
+            if control.value != bool(value):
+                with control.prevent(Checkbox.Changed):
+                    control.value = bool(value)
+        elif isinstance(control, Input):
+            text = "" if value is None else str(value)
+            if control.value != text:
+                with control.prevent(Input.Changed):
+                    control.value = text
