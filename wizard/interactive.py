@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from wizard.questions import Resolution
+    from wizard.questions import Resolution, ResolvedQuestion
     from wizard.worker import Worker
 
 # Smaller than this, the full-screen app cannot show a form beside a preview.
@@ -54,6 +54,19 @@ class Session:
     def is_edited(self, name: str) -> bool:
         """Whether the person changed this answer in this session."""
         return name in self.edits
+
+
+def origin_text(question: ResolvedQuestion, edited: bool) -> str:
+    """Where the shown value comes from, in words."""
+    if edited:
+        return "your answer"
+    if question.origin == "detected":
+        return f"detected: {question.source}" if question.source else "detected"
+    if question.origin == "answer":
+        return "from the given answers"
+    if question.origin == "missing":
+        return "required"
+    return "default"
 
 
 def can_run_full_screen(environ: Mapping[str, str] | None = None) -> bool:

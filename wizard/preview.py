@@ -62,7 +62,7 @@ class Previewer:
             self._env = self._copier_worker({}).jinja_env
         except Exception as error:  # copier raises many types here
             raise TemplateError(f"cannot load the template at {self.template_path}: {error}") from error
-        self._env.from_string = lru_cache(maxsize=4096)(self._env.from_string)  # type: ignore[method-assign]
+        self._env.from_string = lru_cache(maxsize=4096)(self._env.from_string)
         self._sources: list[tuple[Path, bool]] | None = None
 
     def _copier_worker(self, answers: Mapping[str, Any]) -> Any:

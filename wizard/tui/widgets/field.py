@@ -9,20 +9,10 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
+from wizard.interactive import origin_text
 from wizard.questions import ResolvedQuestion
 
-
-def origin_text(question: ResolvedQuestion, edited: bool) -> str:
-    """Where the shown value comes from, in words."""
-    if edited:
-        return "your answer"
-    if question.origin == "detected":
-        return f"detected: {question.source}" if question.source else "detected"
-    if question.origin == "answer":
-        return "from the given answers"
-    if question.origin == "missing":
-        return "required"
-    return "default"
+__all__ = ["QuestionField", "make_control", "origin_text"]
 
 
 def make_control(question: ResolvedQuestion) -> Widget:

@@ -1,0 +1,88 @@
+"""Plain mode: questionary prompts for the same questions, in copier.yml order.
+
+Each answer is re-resolved through `Worker.resolve()`, so later defaults, choices and
+`when:` follow it, and every answer is checked by copier.yml's own validators (the
+prompt says why and asks again). Ctrl-C or end of input anywhere writes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import questionary
+from prompt_toolkit.input import Input
+from prompt_toolkit.output import Output
+
+from wizard.errors import Interrupted, WizardError
+from wizard.interactive import Session, Settled, origin_text
+from wizard.questions import ResolvedQuestion
+
+
+class Declined(WizardError):
+    """The person chose not to replace existing files; nothing was written."""
+
+
+def ask_plain(session: Session, *, input: Input | None = None, output: Output | None = None) -> Settled:
+    """Ask every applicable question in order, then confirm replacing differing files."""
+    io: dict[str, Any] = {"input": input, "output": output} if input is not None else {}
+    try:
+        for name in [question.name for question in session.resolution.questions]:
+            question = session.resolution.by_name()[name]
+            if question.applies:
+                session.set(name, _ask_until_valid(session, question, io))
+        answers = session.resolution.require_valid()
+        return Settled(answers, force=_confirm_replacing(session, answers, io))
+    except (KeyboardInterrupt, EOFError) as stop:
+        raise Interrupted("interrupted", hint="Nothing was written.") from stop
+
+
+def _message(question: ResolvedQuestion, edited: bool) -> str:
+    return f"{question.help} [{origin_text(question, edited)}]"
+
+
+def _check(session: Session, name: str, value: Any) -> str | None:
+    """copier.yml's verdict on one candidate answer, given the answers before it."""
+    candidate = session.worker.resolve({**session.combined(), name: value}).by_name()[name]
+    return candidate.error
+
+
+def _ask_until_valid(session: Session, question: ResolvedQuestion, io: dict[str, Any]) -> Any:
+    """One question; choices and yes/no are re-asked with the reason if the validator refuses."""
+    message = _message(question, session.is_edited(question.name))
+    if not question.choices and question.type != "bool":
+
+        def validate(text: str) -> bool | str:
+            problem = _check(session, question.name, text)
+            return True if problem is None else f"{text!r} is not allowed: {problem}"
+
+        default = "" if question.value is None else str(question.value)
+        return questionary.text(message, default=default, validate=validate, **io).unsafe_ask()
+    while True:
+        if question.choices:
+            choices = [questionary.Choice(title=c.label, value=c.value) for c in question.choices]
+            known = {c.value for c in question.choices}
+            answer = questionary.select(
+                message, choices=choices, default=question.value if question.value in known else None, **io
+            ).unsafe_ask()
+        else:
+            answer = questionary.confirm(message, default=bool(question.value), **io).unsafe_ask()
+        problem = _check(session, question.name, answer)
+        if problem is None:
+            return answer
+        questionary.print(f"  ✗ {question.name}: {answer!r} is not allowed: {problem}", style="fg:red", **io)
+
+
+def _confirm_replacing(session: Session, answers: dict[str, Any], io: dict[str, Any]) -> bool:
+    """Show the diff of files that exist and differ; True if the person agrees to replace them."""
+    plan = session.worker.plan(answers)
+    if not plan.replaced:
+        return False
+    from rich.console import Console  # noqa: PLC0415
+    from rich.syntax import Syntax  # noqa: PLC0415
+
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(Syntax(plan.diff(), "diff", theme="ansi_dark", background_color="default"))
+    listing = ", ".join(change.path for change in plan.replaced)
+    if questionary.confirm(f"Replace {listing}?", default=False, **io).unsafe_ask():
+        return True
+    raise Declined("nothing was written: replacing existing files was declined", hint="Nothing was written.")
