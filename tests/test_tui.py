@@ -1,0 +1,315 @@
+"""The Textual app, driven by keyboard through Textual's pilot, and the in-memory preview.
+
+Nothing here hard-codes template text: expected files come from copier runs
+(`Worker.plan`, `ndw init --answers`) with the same answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import shutil
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from tests.test_init import tree_state
+from wizard.answers import load_answers_file
+from wizard.interactive import Session, Settled, can_run_full_screen
+from wizard.preview import Previewer
+from wizard.tui.app import WizardApp
+from wizard.tui.screens.confirm import ConfirmReplace
+from wizard.tui.screens.main import MainScreen
+from wizard.tui.widgets.field import QuestionField
+from wizard.tui.widgets.preview import PreviewPane
+from wizard.worker import Worker
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+def in_event_loop(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async test body with asyncio (the project has no async pytest plugin)."""
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run
+
+
+ANSWER_SETS = [
+    pytest.param({}, id="detected"),
+    pytest.param({"framework": "nestjs", "orm": "prisma", "migrations": "entrypoint"}, id="nest-prisma"),
+    pytest.param(
+        {
+            "package_manager": "pnpm",
+            "orm": "drizzle",
+            "database": "mysql",
+            "image_flavor": "distroless",
+            "init_system": "docker-init",
+            "redis": True,
+            "port": 8080,
+        },
+        id="drizzle-distroless",
+    ),
+    pytest.param(
+        {"package_manager": "yarn", "framework": "fastify", "image_flavor": "alpine", "node_version": 22},
+        id="yarn-alpine",
+    ),
+    pytest.param({"orm": "prisma", "database": "sqlite", "os_packages": "ca-certificates"}, id="sqlite"),
+]
+
+
+@pytest.fixture(scope="module")
+def previewer() -> Previewer:
+    return Previewer()
+
+
+@pytest.mark.parametrize("given", ANSWER_SETS)
+def test_preview_is_exactly_what_copier_writes(
+    express_app: Path, previewer: Previewer, given: dict[str, Any]
+) -> None:
+    worker = Worker(express_app)
+    answers = worker.resolve(given).require_valid()
+    files = previewer.render(answers)
+    plan = worker.plan(answers)
+    assert list(files) == [change.path for change in plan.changes]
+    for change in plan.changes:
+        assert files[change.path].content == change.rendered, change.path
+
+
+# Keyboard helpers ---------------------------------------------------------------------
+
+
+async def focus(pilot: Pilot[Any], name: str) -> None:
+    """Press Tab until the question's control has the focus."""
+    for _ in range(80):
+        focused = pilot.app.focused
+        if focused is not None and focused.id == f"input-{name}":
+            return
+        await pilot.press("tab")
+    raise AssertionError(f"Tab never reached {name}")
+
+
+async def type_into(pilot: Pilot[Any], name: str, text: str) -> None:
+    """Focus a text field, clear it and type."""
+    await focus(pilot, name)
+    await pilot.press("end", "ctrl+u", *text)
+    await pilot.pause()
+
+
+async def choose(pilot: Pilot[Any], name: str, value: Any) -> None:
+    """Focus a list of choices, open it and move to the value with the arrow keys."""
+    await focus(pilot, name)
+    field = field_of(pilot, name)
+    values = [choice.value for choice in field.question.choices]
+    steps = values.index(value) - values.index(field.question.value)
+    await pilot.press("enter", *(["down"] * steps if steps > 0 else ["up"] * -steps), "enter")
+    await pilot.pause()
+
+
+def field_of(pilot: Pilot[Any], name: str) -> QuestionField:
+    return pilot.app.screen.query_one(f"#field-{name}", QuestionField)
+
+
+def main_screen(pilot: Pilot[Any]) -> MainScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, MainScreen)
+    return screen
+
+
+def same_files_as_answers_file(
+    run_ndw: Run, pristine: Path, written: Path, answers: dict[str, Any], tmp_path: Path
+) -> None:
+    twin = tmp_path / "twin" / written.name
+    shutil.copytree(pristine, twin)
+    answers_file = tmp_path / "answers.yml"
+    answers_file.write_text(yaml.safe_dump(answers), encoding="utf-8")
+    status, _, err = run_ndw("init", twin, "--answers", answers_file)
+    assert status == 0, err
+    assert tree_state(twin) == tree_state(written)
+
+
+@pytest.fixture
+def pristine(express_app: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "pristine" / express_app.name
+    shutil.copytree(express_app, copy)
+    return copy
+
+
+# The app -------------------------------------------------------------------------------
+
+
+@in_event_loop
+async def test_fill_by_keyboard_preview_follows_invalid_port_refused_then_write(
+    express_app: Path, pristine: Path, run_ndw: Run, tmp_path: Path, previewer: Previewer
+) -> None:
+    worker = Worker(express_app)
+    app = WizardApp(Session(worker, {}), previewer)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        pane = pilot.app.screen.query_one(PreviewPane)
+        before = dict(pane.files)
+        assert before == previewer.render(worker.resolve().require_valid())
+        assert "detected" in str(field_of(pilot, "framework").query_one(".origin").render())
+
+        await type_into(pilot, "service_name", "billing")
+        await choose(pilot, "framework", "nestjs")
+        # the preview re-rendered, and defaults that depend on the framework followed
+        expected = worker.resolve({"service_name": "billing", "framework": "nestjs"}).require_valid()
+        assert pane.files == previewer.render(expected)
+        assert pane.files != before
+        entry = field_of(pilot, "entry").query_one(Input)
+        assert entry.value == str(expected["entry"])
+
+        await type_into(pilot, "port", "70000")
+        port = field_of(pilot, "port")
+        assert port.has_class("invalid")
+        assert "65535" in str(port.query_one(".error").render())
+        assert main_screen(pilot).check_action("write", ()) is None
+        await pilot.press("ctrl+w")
+        await pilot.pause()
+        assert app.return_value is None and isinstance(pilot.app.screen, MainScreen)
+        assert "port" in str(pilot.app.screen.query_one("#status").render())
+
+        await pilot.press("ctrl+u", *"8080")
+        await pilot.pause()
+        assert not port.has_class("invalid")
+        await pilot.press("ctrl+w")
+        await pilot.pause()
+    settled = app.return_value
+    assert isinstance(settled, Settled)
+    assert (
+        settled.answers
+        == worker.resolve({"service_name": "billing", "framework": "nestjs", "port": 8080}).require_valid()
+    )
+    assert tree_state(express_app) == tree_state(pristine)  # the app itself writes nothing
+    worker.write(settled.answers, force=settled.force)
+    same_files_as_answers_file(run_ndw, pristine, express_app, settled.answers, tmp_path)
+
+
+@in_event_loop
+async def test_questions_whose_when_is_false_are_hidden(express_app: Path, previewer: Previewer) -> None:
+    worker = Worker(express_app)
+    app = WizardApp(Session(worker, {}), previewer)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        fields = {f.question.name: f for f in pilot.app.screen.query(QuestionField)}
+        hidden = {name for name, q in worker.resolve().by_name().items() if not q.applies}
+        assert hidden, "the template should have conditional questions"
+        assert {name for name, f in fields.items() if not f.display} == hidden
+        await choose(pilot, "orm", "drizzle")
+        now_hidden = {
+            name for name, q in worker.resolve({"orm": "drizzle"}).by_name().items() if not q.applies
+        }
+        assert {name for name, f in fields.items() if not f.display} == now_hidden
+        assert fields["db_driver"].display
+
+
+@in_event_loop
+async def test_replacing_a_differing_file_asks_first(express_app: Path, previewer: Previewer) -> None:
+    worker = Worker(express_app)
+    answers = worker.resolve().require_valid()
+    first = worker.plan(answers).changes[0].path
+    (express_app / first).write_text("# mine\n", encoding="utf-8")
+    app = WizardApp(Session(worker, {}), previewer)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+w")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ConfirmReplace)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, MainScreen) and app.return_value is None
+        await pilot.press("ctrl+w")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+    assert app.return_value == Settled(answers, force=True)
+    assert (express_app / first).read_text(encoding="utf-8") == "# mine\n"
+
+
+@in_event_loop
+async def test_diff_view_and_next_file(express_app: Path, previewer: Previewer) -> None:
+    app = WizardApp(Session(Worker(express_app), {}), previewer)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        pane = pilot.app.screen.query_one(PreviewPane)
+        first = pane.current
+        await pilot.press("ctrl+d")
+        await pilot.pause()
+        assert pane.diff_mode
+        assert "diff against disk" in str(pane.query_one("#file-status").render())
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert pane.current != first and pane.current in pane.files
+
+
+@in_event_loop
+async def test_save_answers_to_a_file(express_app: Path, previewer: Previewer) -> None:
+    worker = Worker(express_app)
+    app = WizardApp(Session(worker, {}), previewer)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await type_into(pilot, "port", "9000")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, MainScreen)
+    saved = load_answers_file(express_app / "ndw-answers.yml")
+    assert worker.resolve(saved).require_valid() == worker.resolve({"port": 9000}).require_valid()
+
+
+@in_event_loop
+async def test_quit_returns_nothing(express_app: Path, previewer: Previewer) -> None:
+    before = tree_state(express_app)
+    app = WizardApp(Session(Worker(express_app), {}), previewer)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+q")
+    assert app.return_value is None
+    assert tree_state(express_app) == before
+
+
+@pytest.mark.parametrize(("term", "expected"), [("xterm-256color", True), ("dumb", False), ("", False)])
+def test_full_screen_needs_a_real_terminal(
+    term: str, expected: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("LINES", "24")
+    assert can_run_full_screen({"TERM": term}) is expected
+
+
+def test_tiny_terminal_falls_back_to_plain(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "40")
+    monkeypatch.setenv("LINES", "12")
+    assert not can_run_full_screen({"TERM": "xterm"})
+
+
+# Snapshots (update with `pytest --snapshot-update` after a deliberate change) -----------
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
+def test_main_screen_snapshot(express_app: Path, theme: str, snap_compare: Any) -> None:
+    app = WizardApp(Session(Worker(express_app), {}))
+
+    async def set_theme(pilot: Pilot[Any]) -> None:
+        pilot.app.theme = theme
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=set_theme)
+
+
+def test_invalid_answer_snapshot(express_app: Path, snap_compare: Any) -> None:
+    app = WizardApp(Session(Worker(express_app), {}))
+
+    async def break_the_name(pilot: Pilot[Any]) -> None:
+        await pilot.press("end", "ctrl+u", *"Not Valid")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=break_the_name)
