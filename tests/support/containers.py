@@ -143,7 +143,8 @@ class Containers:
         timeout: float = 900,
     ) -> BuildResult:
         """`buildah bud --layers --isolation chroot --format docker --pull=never` CONTEXT as TAG."""
-        args = ["bud", "--layers", "--isolation", "chroot", "--format", "docker", "--pull=never", "-t", tag]
+        args = ["bud", "--layers", "--force-rm", "--isolation", "chroot", "--format", "docker"]
+        args += ["--pull=never", "-t", tag]
         for key, value in (build_args or {}).items():
             args += ["--build-arg", f"{key}={value}"]
         if dockerfile is not None:

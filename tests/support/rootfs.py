@@ -210,7 +210,10 @@ def _node_context(major: int, context: Path, base: str) -> str:
     (context / "Dockerfile").write_text(
         f"FROM {base}\n"
         "COPY usr-local/ /usr/local/\n"
-        "RUN groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash --create-home node"
+        # The official slim images keep libatomic1 (Node 26's binary links against it).
+        "RUN apt-get update && apt-get install -y --no-install-recommends libatomic1"
+        " && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin"
+        " && groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash --create-home node"
         " && node --version && npm --version\n"
         f"ENV {' '.join(env)} NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt\n"
         'ENTRYPOINT ["docker-entrypoint.sh"]\n'
