@@ -175,6 +175,7 @@ async def test_fill_by_keyboard_preview_follows_invalid_port_refused_then_write(
         await pilot.press("ctrl+w")
         await pilot.pause()
         assert app.return_value is None and isinstance(pilot.app.screen, MainScreen)
+        assert port.query_one(Input).value == "70000"  # the key did not fall through to the text box
         assert "port" in str(pilot.app.screen.query_one("#status").render())
 
         await pilot.press("ctrl+u", *"8080")

@@ -81,7 +81,8 @@ def _confirm_replacing(session: Session, answers: dict[str, Any], io: dict[str, 
     from rich.syntax import Syntax  # noqa: PLC0415
 
     console = Console(highlight=False, soft_wrap=True)
-    console.print(Syntax(plan.diff(), "diff", theme="ansi_dark", background_color="default"))
+    diff = "".join(change.diff() for change in plan.replaced)
+    console.print(Syntax(diff, "diff", theme="ansi_dark", background_color="default"))
     listing = ", ".join(change.path for change in plan.replaced)
     if questionary.confirm(f"Replace {listing}?", default=False, **io).unsafe_ask():
         return True

@@ -34,7 +34,8 @@ class ConfirmReplace(ModalScreen[bool]):
                 id="question",
             )
             with VerticalScroll(id="diff"):
-                yield Static(Syntax(self.plan.diff(), "diff", theme=theme, background_color="default"))
+                diff = "".join(change.diff() for change in self.plan.replaced)
+                yield Static(Syntax(diff, "diff", theme=theme, background_color="default"))
             with Horizontal(id="buttons"):
                 yield Button("Replace them (y)", variant="warning", id="replace")
                 yield Button("Go back (n)", variant="primary", id="cancel")

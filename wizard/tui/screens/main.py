@@ -32,7 +32,7 @@ class MainScreen(Screen[None]):
     """Questions grouped as in copier.yml's `_ndw_groups`; the preview follows every change."""
 
     BINDINGS = [  # noqa: RUF012 (Textual's declared class attribute)
-        Binding("ctrl+w", "write", "Write files", priority=True),
+        Binding("ctrl+w", "write", "Write", priority=True),
         Binding("ctrl+d", "toggle_diff", "Diff", priority=True),
         Binding("ctrl+t", "next_file", "Next file", priority=True),
         Binding("ctrl+s", "save_answers", "Save answers", priority=True),
@@ -94,9 +94,10 @@ class MainScreen(Screen[None]):
         """Show the current resolution: fields, groups, status line, preview."""
         resolution = self.session.resolution
         questions = resolution.by_name()
+        detected = self.session.worker.detection.values()
         for field in self.query(QuestionField):
             name = field.question.name
-            field.show(questions[name], edited=self.session.is_edited(name))
+            field.show(questions[name], edited=self.session.is_edited(name), detected=detected.get(name))
         for title in {q.group for q in resolution.questions}:
             visible = any(q.applies for q in resolution.questions if q.group == title)
             self.query_one(f"#group-{title}").display = visible
@@ -104,9 +105,9 @@ class MainScreen(Screen[None]):
         status = self.query_one("#status", Static)
         if problems:
             names = ", ".join(problem.field for problem in problems)
-            status.update(f"✗ Cannot write: fix {names}")
+            status.update(f"✗ Cannot write yet: fix {names}")
         else:
-            status.update("✓ All answers valid · ctrl+w writes the files")
+            status.update("✓ All answers valid · Tab: next question · ^w writes the files")
         status.set_class(bool(problems), "invalid")
         await self._refresh_preview(invalid=bool(problems))
         self.refresh_bindings()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
@@ -13,6 +14,21 @@ from wizard.interactive import origin_text
 from wizard.questions import ResolvedQuestion
 
 __all__ = ["QuestionField", "make_control", "origin_text"]
+
+
+class FieldInput(Input):
+    """A text box whose ctrl+w and ctrl+d stay the app's keys (write, diff), even while
+    writing is disabled, instead of falling through to word and character deletion."""
+
+    BINDINGS = [  # noqa: RUF012
+        Binding("ctrl+w", "app.bell", show=False),
+        Binding("ctrl+d", "app.bell", show=False),
+    ]
+
+
+def yes_no(value: bool) -> str:
+    """A checkbox's label, so its state reads without colour."""
+    return "yes" if value else "no"
 
 
 def make_control(question: ResolvedQuestion) -> Widget:
@@ -31,10 +47,11 @@ def make_control(question: ResolvedQuestion) -> Widget:
             compact=True,
         )
     if question.type == "bool":
-        return Checkbox("yes", value=bool(question.value), id=control_id, name=question.name, compact=True)
-    return Input(
+        value = bool(question.value)
+        return Checkbox(yes_no(value), value=value, id=control_id, name=question.name, compact=True)
+    return FieldInput(
         "" if question.value is None else str(question.value),
-        placeholder=question.placeholder,
+        placeholder=question.placeholder or "(empty)",
         id=control_id,
         name=question.name,
         compact=True,
@@ -62,12 +79,18 @@ class QuestionField(Vertical):
         """The input widget."""
         return self.query_one(f"#input-{self.question.name}")
 
-    def show(self, question: ResolvedQuestion, *, edited: bool) -> None:
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        event.checkbox.label = yes_no(event.value)
+
+    def show(self, question: ResolvedQuestion, *, edited: bool, detected: Any = None) -> None:
         """Bring the field in line with a new resolution (the control only if not edited)."""
         self.question = question
         self.display = question.applies
         origin = self.query_one(".origin", Static)
-        origin.update(origin_text(question, edited))
+        text = origin_text(question, edited)
+        if edited and detected is not None and detected != question.value:
+            text += f" (detected: {detected})"
+        origin.update(text)
         origin.set_class(question.origin == "detected" and not edited, "detected")
         error = self.query_one(".error", Static)
         error.update(f"✗ {question.error}" if question.error else "")
@@ -86,6 +109,7 @@ class QuestionField(Vertical):
             if control.value != bool(value):
                 with control.prevent(Checkbox.Changed):
                     control.value = bool(value)
+                control.label = yes_no(bool(value))
         elif isinstance(control, Input):
             text = "" if value is None else str(value)
             if control.value != text:
