@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from wizard.detect.model import Detection, Finding
 from wizard.detect.run import detect
+from wizard.detect.services import ServiceCandidate, detect_services
 
-__all__ = ["Detection", "Finding", "detect"]
+__all__ = ["Detection", "Finding", "ServiceCandidate", "detect", "detect_services"]

@@ -25,6 +25,11 @@ class Detection:
         """Record a finding unless an earlier, stronger one exists."""
         self.findings.setdefault(name, Finding(value, source))
 
+    def warn(self, message: str) -> None:
+        """Record a warning once (a full sentence: what breaks in a container and what to do)."""
+        if message not in self.warnings:
+            self.warnings.append(message)
+
     def values(self) -> dict[str, Any]:
         """Proposed answers only."""
         return {name: finding.value for name, finding in self.findings.items()}

@@ -1,30 +1,77 @@
-"""Detection entry point (first cut: package.json name, framework, package manager)."""
+"""Detection entry point: find the app folder, then ask each detector in turn."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
+from wizard.detect.app import App
+from wizard.detect.data import detect_data
+from wizard.detect.entry import detect_build_and_entry, detect_framework
 from wizard.detect.model import Detection
+from wizard.detect.native import detect_native
+from wizard.detect.network import check_listen, detect_health_path, detect_port
+from wizard.detect.runtime import detect_node_version, detect_package_manager
+from wizard.detect.services import detect_services, service_folders, workspace_patterns
 
-FRAMEWORKS = {"@nestjs/core": "nestjs", "fastify": "fastify", "express": "express"}
-LOCKFILES = {"pnpm-lock.yaml": "pnpm", "yarn.lock": "yarn", "package-lock.json": "npm"}
+
+def _locate(root: Path, found: Detection) -> App:
+    """The app to read: the root, or the one service folder below a root without package.json."""
+    if (root / "package.json").is_file():
+        workspace = workspace_patterns(root)
+        if workspace is not None:
+            services = detect_services(root)
+            names = ", ".join(s.path for s in services) or "none found"
+            found.warn(
+                f"{workspace[1]} makes this a workspace (services: {names}); ndw scaffolds one service at a "
+                "time from its own folder, and workspace installs need the root lockfile, so check app_dir "
+                "and the Dockerfile's COPY lines."
+            )
+        return App(root)
+    folders = service_folders(root)
+    if len(folders) == 1:
+        found.propose(
+            "app_dir",
+            folders[0],
+            f"{folders[0]}/package.json (the only Node.js service below {root.name or '.'})",
+        )
+        return App(root / folders[0], folders[0])
+    if folders:
+        found.warn(
+            f"No package.json at the root, and several services below it ({', '.join(folders)}); "
+            "run ndw in one of them, or pass --set app_dir=<folder>."
+        )
+    else:
+        found.warn("No package.json found here or in the folders below it; is this a Node.js service?")
+    return App(root)
+
+
+def _service_name(app: App, root: Path, found: Detection) -> None:
+    raw = app.manifest.get("name")
+    name = str(raw) if isinstance(raw, str) and raw else (app.root.resolve().name or root.resolve().name)
+    slug = re.sub(r"[^a-z0-9._-]+", "-", name.split("/")[-1].lower()).strip("-._")[:64].strip("-._")
+    if slug:
+        source = f"{app.label('package.json')} name: {raw}" if raw else f"folder name: {name}"
+        found.propose("service_name", slug, source)
 
 
 def detect(root: Path) -> Detection:
-    """Propose answers for the repository at `root`."""
+    """Propose answers for the repository at `root`: pure (reads files only) and fast."""
     found = Detection()
-    manifest_path = root / "package.json"
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
-    name = str(manifest.get("name") or root.resolve().name)
-    slug = re.sub(r"[^a-z0-9._-]+", "-", name.split("/")[-1].lower()).strip("-._") or "service"
-    found.propose("service_name", slug, "package.json name" if manifest.get("name") else "folder name")
-    deps = {**manifest.get("dependencies", {}), **manifest.get("devDependencies", {})}
-    for package, framework in FRAMEWORKS.items():
-        if package in deps:
-            found.propose("framework", framework, f"package.json dependencies: {package}")
-    for lockfile, manager in LOCKFILES.items():
-        if (root / lockfile).is_file():
-            found.propose("package_manager", manager, lockfile)
+    app = _locate(root, found)
+    if not app.manifest:
+        return found
+    _service_name(app, root, found)
+    detect_package_manager(app, found)
+    manager = str(found.values().get("package_manager", "npm"))
+    detect_node_version(app, found)
+    if workspace_patterns(app.root) is not None and not app.is_service():
+        return found  # a workspace root: the services below it are read one at a time
+    framework = detect_framework(app, found)
+    detect_build_and_entry(app, found, framework, manager)
+    detect_data(app, found)
+    detect_native(app, found)
+    detect_port(app, found)
+    detect_health_path(app, found, framework)
+    check_listen(app, found, framework)
     return found

@@ -1,0 +1,227 @@
+"""ORM, database, driver, Redis, migrations folder and schema/config path."""
+
+from __future__ import annotations
+
+import re
+
+from wizard.detect.app import App
+from wizard.detect.files import clean_rel
+from wizard.detect.model import Detection
+
+PRISMA_PROVIDERS = {
+    "postgresql": "postgresql",
+    "postgres": "postgresql",
+    "mysql": "mysql",
+    "sqlite": "sqlite",
+}
+DRIZZLE_DIALECTS = {"postgresql": "postgresql", "mysql": "mysql", "sqlite": "sqlite"}
+DRIVERS = (
+    ("pg", "postgresql"),
+    ("postgres", "postgresql"),
+    ("mysql2", "mysql"),
+    ("better-sqlite3", "sqlite"),
+)
+# Drivers used without an ORM (or by TypeORM, Knex, Sequelize, MikroORM): database only.
+PLAIN_DRIVERS = (*DRIVERS, ("mysql", "mysql"), ("sqlite3", "sqlite"))
+REDIS_CLIENTS = (
+    "ioredis",
+    "redis",
+    "bullmq",
+    "bull",
+    "@nestjs/bullmq",
+    "@nestjs/bull",
+    "@keyv/redis",
+    "connect-redis",
+)
+UNSUPPORTED_DATABASES = {
+    "mongoose": "MongoDB",
+    "mongodb": "MongoDB",
+    "@libsql/client": "libSQL/Turso",
+    "mssql": "SQL Server",
+    "tedious": "SQL Server",
+    "oracledb": "Oracle",
+    "cassandra-driver": "Cassandra",
+}
+OTHER_DRIZZLE_DRIVERS = (
+    "@libsql/client",
+    "@neondatabase/serverless",
+    "@planetscale/database",
+    "@vercel/postgres",
+)
+DRIZZLE_CONFIGS = (
+    "drizzle.config.ts",
+    "drizzle.config.js",
+    "drizzle.config.mjs",
+    "drizzle.config.cjs",
+    "drizzle.config.mts",
+    "drizzle.config.json",
+)
+
+
+def _string_field(text: str, key: str) -> str | None:
+    """`key: 'value'` (or "value", `value`) in a JS/TS config object; None when not a literal."""
+    match = re.search(rf"""(?<![\w.]){key}\s*:\s*(['"`])([^'"`]+)\1""", text)
+    return match.group(2) if match else None
+
+
+def detect_data(app: App, found: Detection) -> None:
+    """Prisma, else Drizzle, else plain drivers; then Redis."""
+    if app.has("@prisma/client", "prisma"):
+        _prisma(app, found)
+    elif app.has("drizzle-orm"):
+        _drizzle(app, found)
+    else:
+        found.propose("orm", "none", f"{app.label('package.json')}: no prisma or drizzle-orm dependency")
+        for package, database in PLAIN_DRIVERS:
+            if package in app.deps:
+                found.propose("database", database, app.dep_source(package))
+                break
+    for package, name in UNSUPPORTED_DATABASES.items():
+        if package in app.deps and "database" not in found.findings:
+            found.warn(
+                f"{app.dep_source(package)}: {name} is not one of the databases compose can start "
+                "(PostgreSQL, MySQL, SQLite); point the service at your own instance with "
+                "environment variables."
+            )
+    client = app.has(*REDIS_CLIENTS)
+    found.propose(
+        "redis",
+        bool(client),
+        app.dep_source(client) if client else f"{app.label('package.json')}: no Redis client dependency",
+    )
+
+
+def _prisma_schema(app: App) -> tuple[str, str] | None:
+    """(schema file or folder, why) from prisma.config.ts, package.json#prisma.schema or the defaults."""
+    for config in ("prisma.config.ts", "prisma.config.mts", "prisma.config.js", "prisma.config.mjs"):
+        text = app.text(config)
+        if text and (schema := _string_field(text, "schema")):
+            return clean_rel(schema), f"{app.label(config)} schema: {schema}"
+    section = app.manifest.get("prisma")
+    if isinstance(section, dict) and isinstance(section.get("schema"), str):
+        return clean_rel(section["schema"]), f"{app.label('package.json')} prisma.schema: {section['schema']}"
+    for default in ("prisma/schema.prisma", "schema.prisma", "prisma/schema"):
+        if (app.root / default).exists():
+            return default, app.label(default)
+    return None
+
+
+def _prisma_text(app: App, schema: str) -> str:
+    path = app.root / schema
+    if path.is_dir():
+        return "\n".join(app.text(p.relative_to(app.root)) or "" for p in sorted(path.glob("*.prisma")))
+    return app.text(schema) or ""
+
+
+def _prisma(app: App, found: Detection) -> None:
+    package = app.has("@prisma/client", "prisma") or "prisma"
+    found.propose("orm", "prisma", app.dep_source(package))
+    config = next(
+        (
+            c
+            for c in ("prisma.config.ts", "prisma.config.mts", "prisma.config.js", "prisma.config.mjs")
+            if app.exists(c)
+        ),
+        None,
+    )
+    located = _prisma_schema(app)
+    if config:
+        found.propose("schema_path", config, app.label(config))
+    elif located and not (app.root / located[0]).is_dir():
+        found.propose("schema_path", located[0], located[1])
+    if not located:
+        found.warn(
+            "Prisma is a dependency but no schema.prisma was found; `prisma generate` in the image will fail."
+        )
+        return
+    schema = located[0]
+    text = _prisma_text(app, schema)
+    datasource = re.search(r"datasource\s+\w+\s*\{([^}]*)\}", text)
+    provider = re.search(r"""provider\s*=\s*["'](\w+)["']""", datasource.group(1)) if datasource else None
+    label = app.label(schema)
+    if provider and provider.group(1) in PRISMA_PROVIDERS:
+        found.propose(
+            "database",
+            PRISMA_PROVIDERS[provider.group(1)],
+            f"{label} datasource provider: {provider.group(1)}",
+        )
+    elif provider:
+        found.warn(
+            f"{label} datasource provider {provider.group(1)} is not one compose can start "
+            "(postgresql, mysql, sqlite); choose database yourself and point DATABASE_URL at your server."
+        )
+    config_text = (app.text(config) or "") if config else ""
+    block = re.search(r"migrations\s*:\s*\{([^}]*)\}", config_text)
+    migrations = _string_field(block.group(1), "path") if block else None
+    schema_dir = schema if (app.root / schema).is_dir() else schema.rpartition("/")[0]
+    if migrations:
+        found.propose(
+            "migrations_dir",
+            clean_rel(migrations),
+            f"{app.label(config or '')} migrations.path: {migrations}",
+        )
+    else:
+        folder = f"{schema_dir}/migrations" if schema_dir else "migrations"
+        found.propose("migrations_dir", folder, f"next to {label} (Prisma's default)")
+    for generator in re.finditer(r"generator\s+(\w+)\s*\{([^}]*)\}", text):
+        body = generator.group(2)
+        kind = re.search(r"""provider\s*=\s*["']([\w-]+)["']""", body)
+        if kind and kind.group(1) == "prisma-client" and not re.search(r"\boutput\s*=", body):
+            found.warn(
+                f'{label} generator {generator.group(1)} uses provider "prisma-client" (Prisma 7) without '
+                "`output`, which Prisma 7 requires; `prisma generate` in the image fails until you set it."
+            )
+
+
+def _drizzle_config(app: App) -> tuple[str, str] | None:
+    """(config path, why): the file a drizzle-kit script names, else drizzle.config.* in the app."""
+    for name, command in app.scripts.items():
+        if "drizzle-kit" in command:
+            match = re.search(r"--config(?:=|\s+)(['\"]?)([^\s'\"]+)\1", command)
+            if match:
+                return clean_rel(match.group(2)), f"{app.label('package.json')} scripts.{name}: {command}"
+    for name in DRIZZLE_CONFIGS:
+        if app.exists(name):
+            return name, app.label(name)
+    return None
+
+
+def _drizzle(app: App, found: Detection) -> None:
+    found.propose("orm", "drizzle", app.dep_source("drizzle-orm"))
+    located = _drizzle_config(app)
+    database: str | None = None
+    if located:
+        path, why = located
+        found.propose("schema_path", path, why)
+        text = app.text(path) or ""
+        if not text:
+            found.warn(f"{why} names {path}, which does not exist; drizzle-kit in the image will fail.")
+        dialect = _string_field(text, "dialect")
+        if dialect in DRIZZLE_DIALECTS:
+            database = DRIZZLE_DIALECTS[dialect]
+            found.propose("database", database, f"{app.label(path)} dialect: {dialect}")
+        elif dialect:
+            found.warn(
+                f"{app.label(path)} dialect {dialect} is not one compose can start "
+                "(postgresql, mysql, sqlite); "
+                "choose database yourself and point the service at your server."
+            )
+        out = _string_field(text, "out")
+        if out:
+            found.propose("migrations_dir", clean_rel(out), f"{app.label(path)} out: {out}")
+    else:
+        found.warn(
+            "drizzle-orm is a dependency but no drizzle.config.* was found; "
+            "set schema_path and migrations_dir."
+        )
+    drivers = [(p, d) for p, d in DRIVERS if p in app.deps and (database is None or d == database)]
+    if drivers:
+        package, driver_database = drivers[0]
+        found.propose("db_driver", package, app.dep_source(package))
+        found.propose("database", driver_database, app.dep_source(package))
+    elif other := app.has(*OTHER_DRIZZLE_DRIVERS):
+        found.warn(
+            f"{app.dep_source(other)}: "
+            "the scaffold runs Drizzle on pg, postgres, mysql2 or better-sqlite3; "
+            "migrations in the container need one of those drivers."
+        )

@@ -1,0 +1,225 @@
+"""Framework, build command and the production entry file."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from typing import Any
+
+from wizard.detect.app import App
+from wizard.detect.files import clean_rel, read_json
+from wizard.detect.model import Detection
+from wizard.detect.tsconfig import TsConfig, emitted, load_tsconfig
+
+FRAMEWORKS = (("@nestjs/core", "nestjs"), ("fastify", "fastify"), ("express", "express"))
+START_SCRIPTS = ("start:prod", "start", "serve")
+# node options that take a separate value (`node -r dotenv/config dist/main.js`).
+NODE_VALUE_FLAGS = {
+    "-r",
+    "--require",
+    "--import",
+    "--loader",
+    "--experimental-loader",
+    "--env-file",
+    "-C",
+    "--conditions",
+}
+MAIN_CANDIDATES = ("main", "index", "server", "app")
+EXEC = {"npm": "npx", "pnpm": "pnpm exec", "yarn": "yarn"}
+
+
+def node_target(command: str) -> str | None:
+    """The file a script runs with `node` (`cross-env X=1 node -r a dist/main` -> dist/main.js)."""
+    for segment in reversed(re.split(r"&&|\|\||;", command)):
+        try:
+            words = shlex.split(segment)
+        except ValueError:
+            continue
+        if "node" not in words:
+            continue
+        args = words[words.index("node") + 1 :]
+        index = 0
+        while index < len(args):
+            word = args[index]
+            if word in NODE_VALUE_FLAGS:
+                index += 2
+                continue
+            if word.startswith("-"):
+                index += 1
+                continue
+            target = clean_rel(word)
+            if not re.search(r"\.(c|m)?(j|t)s$", target):
+                target += ".js"
+            return target
+    return None
+
+
+def detect_framework(app: App, found: Detection) -> str | None:
+    """NestJS before Fastify before Express (a Nest app also depends on its HTTP adapter)."""
+    for package, framework in FRAMEWORKS:
+        if package in app.deps and app.deps[package][1] != "devDependencies":
+            found.propose("framework", framework, app.dep_source(package))
+            return framework
+    return None
+
+
+def nest_cli(app: App) -> dict[str, Any]:
+    """nest-cli.json (or .nest-cli.json), {} when absent."""
+    return read_json(app.root / "nest-cli.json") or read_json(app.root / ".nest-cli.json") or {}
+
+
+def detect_build_and_entry(app: App, found: Detection, framework: str | None, manager: str) -> None:
+    """Propose build_command and entry, strongest evidence first."""
+    cli = nest_cli(app)
+    if framework == "nestjs" and cli.get("monorepo"):
+        _nest_monorepo(app, cli, found, manager)
+        return
+    started = next(((s, t) for s in START_SCRIPTS if (t := node_target(app.scripts.get(s, "")))), None)
+    target = started[1] if started else None
+    if started and target and target.endswith((".ts", ".mts", ".cts")):
+        found.propose("entry", target, app.script_source(started[0]))
+        found.propose(
+            "build_command",
+            "",
+            f"{app.script_source(started[0])} (Node runs the TypeScript itself; no build)",
+        )
+        if "build" in app.scripts:
+            found.warn(
+                f"{app.script_source(started[0])} runs TypeScript directly, so the image skips "
+                f"scripts.build; set build_command if the server needs it."
+            )
+        _type_stripping_checks(app, target, found)
+        return
+    _build_command(app, found, framework, manager)
+    config = _tsconfig(app, cli) if app.is_typescript else None
+    computed = _computed_entry(app, cli, config, framework)
+    if started and target:
+        found.propose("entry", target, app.script_source(started[0]))
+        if computed and computed[0] != target and not app.exists(target):
+            found.warn(
+                f"{app.script_source(started[0])} starts {target}, but "
+                f"{config.name if config else 'the build'} "
+                f"emits {computed[0]} ({computed[1]}); the container would fail to start, so fix the script "
+                f"or set entry: {computed[0]}."
+            )
+        return
+    if computed:
+        found.propose("entry", computed[0], computed[1])
+
+
+def _tsconfig(app: App, cli: dict[str, Any]) -> TsConfig | None:
+    options = cli.get("compilerOptions")
+    named = options.get("tsConfigPath") if isinstance(options, dict) else None
+    for name in (named, "tsconfig.build.json", "tsconfig.json"):
+        if isinstance(name, str) and app.exists(name):
+            return load_tsconfig(app, name)
+    return None
+
+
+def _computed_entry(
+    app: App, cli: dict[str, Any], config: TsConfig | None, framework: str | None
+) -> tuple[str, str] | None:
+    """(entry, why) from nest-cli.json, tsconfig and the package's main field."""
+    if framework == "nestjs":
+        source_root = clean_rel(str(cli.get("sourceRoot") or "src"))
+        entry_file = str(cli.get("entryFile") or "main")
+        source = f"{source_root}/{entry_file}.ts"
+        origin = f"{app.label('nest-cli.json')} entry" if cli else "NestJS default entry"
+    else:
+        main = app.manifest.get("main")
+        if isinstance(main, str) and re.search(r"\.(c|m)?js$", main) and (config is None or app.exists(main)):
+            return clean_rel(main), f"{app.label('package.json')} main: {main}"
+        source_opt = _main_source(app, ".ts" if config else ".js")
+        if not source_opt:
+            return None
+        source, origin = source_opt, "conventional entry file"
+    if config is None:
+        return source, f"{origin} {app.label(source)}"
+    entry, why = emitted(source, config, app)
+    return (
+        entry,
+        f"{origin} {app.label(source)} compiled by {app.label(config.name)} ({why})",
+    )
+
+
+def _main_source(app: App, suffix: str) -> str | None:
+    for folder in ("src/", ""):
+        for stem in MAIN_CANDIDATES:
+            if app.exists(f"{folder}{stem}{suffix}"):
+                return f"{folder}{stem}{suffix}"
+    return None
+
+
+def _build_command(app: App, found: Detection, framework: str | None, manager: str) -> None:
+    if "build" in app.scripts:
+        found.propose("build_command", f"{manager} run build", app.script_source("build"))
+        return
+    if not app.is_typescript:
+        found.propose(
+            "build_command",
+            "",
+            f"{app.label('package.json')} has no build script and no tsconfig.json (plain JavaScript)",
+        )
+        return
+    nest = framework == "nestjs" and "@nestjs/cli" in app.deps
+    tool = (
+        "nest build"
+        if nest
+        else "tsc -p " + ("tsconfig.build.json" if app.exists("tsconfig.build.json") else "tsconfig.json")
+    )
+    command = f"{EXEC.get(manager, 'npx')} {tool}"
+    found.propose(
+        "build_command",
+        command,
+        f"proposed by ndw: TypeScript app ({app.label('tsconfig.json')}) with no build script",
+    )
+    found.warn(
+        f'{app.label("package.json")} has no "build" script, so ndw proposes `{command}` to compile the '
+        f'TypeScript in the image; add "build": "{tool}" to package.json so local and container builds agree.'
+    )
+    if not nest and "typescript" not in app.deps:
+        found.warn(
+            "The TypeScript compiler is not a dependency, so `tsc` is missing in the image's build stage; "
+            "add typescript to devDependencies."
+        )
+
+
+def _nest_monorepo(app: App, cli: dict[str, Any], found: Detection, manager: str) -> None:
+    projects: dict[str, Any] = cli["projects"] if isinstance(cli.get("projects"), dict) else {}
+    root = clean_rel(str(cli.get("root") or ""))
+    name = next(
+        (n for n, p in projects.items() if isinstance(p, dict) and clean_rel(str(p.get("root", ""))) == root),
+        root.rsplit("/", 1)[-1] if root else None,
+    )
+    if "build" in app.scripts:
+        found.propose("build_command", f"{manager} run build", app.script_source("build"))
+    if name:
+        found.propose(
+            "entry",
+            f"dist/apps/{name}/main.js",
+            f"{app.label('nest-cli.json')} monorepo, default project {name} "
+            f"(webpack output dist/apps/{name}/main.js)",
+        )
+    others = sorted(
+        n for n, p in projects.items() if isinstance(p, dict) and p.get("type") == "application" and n != name
+    )
+    if others:
+        found.warn(
+            f"{app.label('nest-cli.json')} is a monorepo with more applications ({', '.join(others)}); "
+            f"this scaffold builds {name} only: run ndw once per app with "
+            "--set entry=dist/apps/<app>/main.js "
+            "and a build command for that app."
+        )
+
+
+def _type_stripping_checks(app: App, target: str, found: Detection) -> None:
+    text = app.text(target) or ""
+    if re.search(
+        r"^\s*(export\s+)?enum\s|^\s*namespace\s|constructor\s*\(\s*(private|public|protected|readonly)\s",
+        text,
+        re.M,
+    ):
+        found.warn(
+            f"{app.label(target)} uses enums, namespaces or parameter properties, which Node's type "
+            "stripping rejects at start-up; replace them or add a build step (set build_command and entry)."
+        )

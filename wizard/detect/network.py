@@ -1,0 +1,172 @@
+"""Port, health-check path and listen calls that would be unreachable from outside a container."""
+
+from __future__ import annotations
+
+import re
+
+from wizard.detect.app import App
+from wizard.detect.model import Detection
+
+ENV_EXAMPLES = (".env.example", ".env.sample", ".env.template", ".env.dist", "example.env")
+MAX_SCANNED_FILES = 200
+# Ordered: the more specific shapes first. Group "port" holds the number.
+PORT_PATTERNS = (
+    re.compile(r"process\.env\.PORT\s*\)?\s*(?:\?\?|\|\|)\s*['\"]?(?P<port>\d{2,5})\b"),
+    re.compile(r"[\w$.]*\.?listen\(\s*\{[^{}]*?\bport\s*:\s*(?P<port>\d{2,5})\b[^{}]*\}"),
+    re.compile(r"[\w$.]*\.?listen\(\s*(?P<port>\d{2,5})\s*[,)]"),
+    re.compile(r"\.get(?:<[^>]*>)?\(\s*['\"]PORT['\"]\s*,\s*(?P<port>\d{2,5})\s*\)"),
+    re.compile(r"\b(?:const|let|var)\s+PORT\s*(?::\s*\w+\s*)?=\s*(?P<port>\d{2,5})\b"),
+)
+HEALTH_WORDS = re.compile(r"health|healthz|livez|readyz|liveness|readiness|ping")
+ROUTE = re.compile(r"""[\w$]*\.(?:get|all|head|route)\(\s*['"`](/[^'"`]*)['"`]""")
+FASTIFY_URL = re.compile(r"""\burl\s*:\s*['"`](/[^'"`]*)['"`]""")
+NEST_CONTROLLER = re.compile(
+    r"""@Controller\(\s*(?:['"`]([^'"`]*)['"`]|\{[^}]*path\s*:\s*['"`]([^'"`]*)['"`][^}]*\})?\s*\)"""
+)
+NEST_GET = re.compile(r"""@Get\(\s*(?:['"`]([^'"`]*)['"`])?\s*\)""")
+LOOPBACK = re.compile(r"""['"`](?:localhost|127\.0\.0\.1|::1)['"`]""")
+
+
+def _scanned(app: App) -> list[tuple[str, str]]:
+    files = app.source_files[:MAX_SCANNED_FILES]
+    return [(name, text) for name in files if (text := app.text(name))]
+
+
+def _snippet(text: str) -> str:
+    """One line of code for a source string, parentheses closed: `app.listen(3000)`."""
+    line = re.sub(r"\s+", " ", text).strip().rstrip(";,").strip()
+    line += ")" * max(0, line.count("(") - line.count(")"))
+    return line if len(line) <= 80 else line[:77] + "..."
+
+
+def detect_port(app: App, found: Detection) -> None:
+    """PORT= in an example env file, else a literal port in the source."""
+    for name in ENV_EXAMPLES:
+        match = re.search(
+            r"^\s*(?:export\s+)?PORT\s*=\s*['\"]?(\d{1,5})['\"]?\s*$", app.text(name) or "", re.M
+        )
+        if match and 1 <= int(match.group(1)) <= 65535:
+            found.propose("port", int(match.group(1)), f"{app.label(name)}: PORT={match.group(1)}")
+            return
+    for pattern in PORT_PATTERNS:
+        for name, text in _scanned(app):
+            match = pattern.search(text)
+            if match and 1 <= int(match.group("port")) <= 65535:
+                found.propose(
+                    "port", int(match.group("port")), f"{app.label(name)}: {_snippet(match.group(0))}"
+                )
+                return
+
+
+def _call_args(text: str, start: int) -> str:
+    """The argument text of the call whose '(' is at `start` (balanced parentheses)."""
+    depth = 0
+    for index in range(start, min(len(text), start + 2_000)):
+        if text[index] == "(":
+            depth += 1
+        elif text[index] == ")":
+            depth -= 1
+            if depth == 0:
+                return text[start + 1 : index]
+    return text[start + 1 : start + 200]
+
+
+def _split_args(args: str) -> list[str]:
+    """Top-level arguments of a call (commas inside brackets or strings do not split)."""
+    parts, depth, quote, current = [], 0, "", ""
+    for char in args:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"`":
+            quote = char
+        elif char in "({[":
+            depth += 1
+        elif char in ")}]":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+            continue
+        current += char
+    return [p for p in [*parts, current.strip()] if p]
+
+
+def _has_host(args: str) -> bool:
+    """Does listen(...) name a host: `host:` in its options, or a second argument that is not a callback?"""
+    parts = _split_args(args)
+    if parts and re.search(r"\bhost\b", parts[0]):
+        return True
+    return len(parts) > 1 and not re.search(r"=>|^(async\s+)?function\b", parts[1])
+
+
+def check_listen(app: App, found: Detection, framework: str | None) -> None:
+    """Warn about Fastify (and Nest on Fastify) listening on 127.0.0.1, and loopback hosts anywhere."""
+    nest_fastify = framework == "nestjs" and "@nestjs/platform-fastify" in app.deps
+    for name, text in _scanned(app):
+        fastify_file = bool(re.search(r"""(from\s+|require\(\s*)['"]fastify['"]|FastifyAdapter""", text))
+        for match in re.finditer(r"([\w$.]+)\.listen\(", text):
+            args = _call_args(text, match.end() - 1)
+            call = _snippet(f"{match.group(1)}.listen({args})")
+            if LOOPBACK.search(args):
+                found.warn(
+                    f"{app.label(name)}: {call} binds to loopback, which is unreachable from outside the "
+                    "container; listen on '0.0.0.0' (or '::')."
+                )
+            elif (
+                (fastify_file or nest_fastify)
+                and (framework in ("fastify", "nestjs"))
+                and not _has_host(args)
+            ):
+                fix = (
+                    "app.listen(port, '0.0.0.0')"
+                    if framework == "nestjs"
+                    else "listen({ port, host: '0.0.0.0' })"
+                )
+                found.warn(
+                    f"{app.label(name)}: {call} passes no host, so Fastify listens on 127.0.0.1 only and "
+                    f"the container's port is unreachable; use {fix}."
+                )
+
+
+def _global_prefix(app: App) -> str:
+    for _, text in _scanned(app):
+        match = re.search(r"""setGlobalPrefix\(\s*['"`]([^'"`]+)['"`]\s*(,[^)]*)?\)""", text)
+        if match:
+            excluded = match.group(2) or ""
+            return "" if HEALTH_WORDS.search(excluded) else match.group(1).strip("/")
+    return ""
+
+
+def _rank(path: str) -> tuple[int, int, str]:
+    preferred = ("/health", "/healthz", "/api/health", "/livez", "/readyz")
+    return (preferred.index(path) if path in preferred else len(preferred), len(path), path)
+
+
+def detect_health_path(app: App, found: Detection, framework: str | None) -> None:
+    """A health route from Express/Fastify routes or a Nest controller; a warning when there is none."""
+    candidates: dict[str, str] = {}
+    prefix = _global_prefix(app) if framework == "nestjs" else ""
+    for name, text in _scanned(app):
+        for match in [*ROUTE.finditer(text), *FASTIFY_URL.finditer(text)]:
+            path = match.group(1).rstrip("/") or "/"
+            if HEALTH_WORDS.search(path) and re.fullmatch(r"/[A-Za-z0-9._~/-]*", path):
+                candidates.setdefault(path, f"{app.label(name)}: {_snippet(match.group(0))}")
+        controller = NEST_CONTROLLER.search(text)
+        if controller:
+            base = (controller.group(1) or controller.group(2) or "").strip("/")
+            for get in NEST_GET.finditer(text):
+                sub = (get.group(1) or "").strip("/")
+                path = "/" + "/".join(p for p in (prefix, base, sub) if p)
+                if HEALTH_WORDS.search(path) and re.fullmatch(r"/[A-Za-z0-9._~/-]*", path):
+                    why = f"{app.label(name)}: {_snippet(controller.group(0))} + {_snippet(get.group(0))}"
+                    candidates.setdefault(path, why + (f" (global prefix {prefix})" if prefix else ""))
+    if candidates:
+        best = min(candidates, key=_rank)
+        found.propose("health_path", best, candidates[best])
+        return
+    found.warn(
+        "No health-check route found (looked for /health, /healthz, /api/health and Nest health "
+        "controllers); "
+        "the image's HEALTHCHECK requests health_path (default /health), so add a route that answers 200 "
+        "or the container will be marked unhealthy."
+    )
