@@ -115,4 +115,5 @@ class PreviewPane(Vertical):
             text = file.text
             lexer = Syntax.guess_lexer(file.path, text)
         theme = "ansi_dark" if self.app.current_theme.dark else "ansi_light"
-        code.update(Syntax(text, lexer, theme=theme, background_color="default", word_wrap=False))
+        background = code.background_colors[1].hex
+        code.update(Syntax(text, lexer, theme=theme, background_color=background, word_wrap=False))
