@@ -250,5 +250,37 @@ __all__ = [
     "debian_base_image",
     "debian_rootfs",
     "ensure_tools",
+    "image_with_env",
     "node_base_image",
+    "prisma_offline_image",
 ]
+
+
+def image_with_env(base: str, env: dict[str, str], name: str, engine: Containers | None = None) -> str:
+    """`localhost/<name>:<base's tag>`: BASE plus ENV lines (test-only settings, e.g. Prisma offline)."""
+    engine = engine or Containers()
+    tag = f"localhost/{name}:{base.rsplit(':', 1)[-1]}"
+    with _locked(f"image-{name}-{tag.rsplit(':', 1)[-1]}"):
+        if engine.image_exists(tag):
+            return tag
+        with tempfile.TemporaryDirectory(dir=cache_dir(), prefix=f"{name}-") as tmp:
+            lines = " ".join(f"{key}={value}" for key, value in env.items())
+            (Path(tmp) / "Dockerfile").write_text(f"FROM {base}\nENV {lines}\n")
+            engine.build(Path(tmp), tag)
+    return tag
+
+
+def prisma_offline_image(major: int, engine: Containers | None = None) -> str:
+    """The Node stand-in plus PRISMA_SCHEMA_ENGINE_BINARY=/bin/true.
+
+    Prisma's engine host is unreachable here; with that variable set `prisma generate` (and
+    @prisma/engines' install script) skip the download. Tests pass this image as NODE_IMAGE so
+    the generated Dockerfile itself stays unchanged.
+    """
+    engine = engine or Containers()
+    return image_with_env(
+        node_base_image(major, engine=engine),
+        {"PRISMA_SCHEMA_ENGINE_BINARY": "/bin/true"},
+        "node-prisma-offline",
+        engine,
+    )
