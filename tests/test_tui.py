@@ -20,8 +20,9 @@ from textual.widgets import Input
 
 from tests.test_init import tree_state
 from wizard.answers import load_answers_file
+from wizard.detect import Detection
 from wizard.interactive import Session, Settled, can_run_full_screen
-from wizard.preview import Previewer
+from wizard.preview import Previewer, PreviewFile
 from wizard.tui.app import WizardApp
 from wizard.tui.screens.confirm import ConfirmReplace
 from wizard.tui.screens.main import MainScreen
@@ -292,12 +293,34 @@ def test_tiny_terminal_falls_back_to_plain(monkeypatch: pytest.MonkeyPatch) -> N
     assert not can_run_full_screen({"TERM": "xterm"})
 
 
-# Snapshots (update with `pytest --snapshot-update` after a deliberate change) -----------
+# Snapshots (update with `pytest tests/test_tui.py --snapshot-update` after a deliberate change) --
+# Detection and the preview's content are fixed here so that the snapshots show this app's
+# layout and colours, and change with copier.yml's questions only, not with every template
+# or detection edit (those are covered by the tests above).
+
+
+class FixedPreview(Previewer):
+    """A previewer that always shows the same small files."""
+
+    def render(self, answers: Any) -> dict[str, PreviewFile]:
+        dockerfile = f"FROM node:{answers['node_version']}-slim\nEXPOSE {answers['port']}\n"
+        files = {"Dockerfile": dockerfile, "compose.yaml": "services:\n  app:\n    build: .\n"}
+        return {path: PreviewFile(path, text.encode(), 0o644) for path, text in files.items()}
+
+
+def fixed_worker(app: Path) -> Worker:
+    worker = Worker(app)
+    detection = Detection()
+    detection.propose("service_name", "orders-api", "package.json name")
+    detection.propose("framework", "express", "package.json dependencies: express")
+    detection.propose("port", 3000, "src/index.js: .listen(3000)")
+    worker.__dict__["detection"] = detection
+    return worker
 
 
 @pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
 def test_main_screen_snapshot(express_app: Path, theme: str, snap_compare: Any) -> None:
-    app = WizardApp(Session(Worker(express_app), {}))
+    app = WizardApp(Session(fixed_worker(express_app), {}), FixedPreview())
 
     async def set_theme(pilot: Pilot[Any]) -> None:
         pilot.app.theme = theme
@@ -307,7 +330,7 @@ def test_main_screen_snapshot(express_app: Path, theme: str, snap_compare: Any) 
 
 
 def test_invalid_answer_snapshot(express_app: Path, snap_compare: Any) -> None:
-    app = WizardApp(Session(Worker(express_app), {}))
+    app = WizardApp(Session(fixed_worker(express_app), {}), FixedPreview())
 
     async def break_the_name(pilot: Pilot[Any]) -> None:
         await pilot.press("end", "ctrl+u", *"Not Valid")
