@@ -23,7 +23,7 @@ from wizard.answers import load_answers_file
 from wizard.detect import Detection
 from wizard.interactive import Session, Settled, can_run_full_screen
 from wizard.preview import Previewer, PreviewFile
-from wizard.tui.app import WizardApp
+from wizard.tui.app import WizardApp, terminal_theme
 from wizard.tui.screens.confirm import ConfirmReplace
 from wizard.tui.screens.main import MainScreen
 from wizard.tui.widgets.field import QuestionField
@@ -285,6 +285,19 @@ def test_full_screen_needs_a_real_terminal(
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.setenv("LINES", "24")
     assert can_run_full_screen({"TERM": term}) is expected
+
+
+@pytest.mark.parametrize(
+    ("environ", "theme"),
+    [
+        ({}, "textual-dark"),
+        ({"COLORFGBG": "0;15"}, "textual-light"),
+        ({"COLORFGBG": "15;default;0"}, "textual-dark"),
+        ({"COLORFGBG": "0;15", "NDW_THEME": "nord"}, "nord"),
+    ],
+)
+def test_theme_follows_the_terminal(environ: dict[str, str], theme: str) -> None:
+    assert terminal_theme(environ) == theme
 
 
 def test_tiny_terminal_falls_back_to_plain(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+
 from textual.app import App
 from textual.binding import Binding
 
@@ -28,9 +31,22 @@ class WizardApp(App[Settled]):
         self.previewer = previewer or Previewer()
 
     def on_mount(self) -> None:
+        self.theme = terminal_theme(os.environ)
         self.push_screen(MainScreen(self.session, self.previewer))
         for warning in self.session.worker.detection.warnings:
             self.notify(warning, title="Detection warning", severity="warning", timeout=12)
+
+
+def terminal_theme(environ: Mapping[str, str]) -> str:
+    """textual-light on a light terminal, else textual-dark.
+
+    `NDW_THEME` (any Textual theme name) wins; otherwise COLORFGBG, which many terminals
+    set to "foreground;background" colour numbers (7 or 15 as background means light).
+    """
+    if environ.get("NDW_THEME"):
+        return environ["NDW_THEME"]
+    background = environ.get("COLORFGBG", "").rpartition(";")[2]
+    return "textual-light" if background in {"7", "15"} else "textual-dark"
 
 
 def run_app(session: Session) -> Settled:
