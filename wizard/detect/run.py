@@ -8,6 +8,7 @@ from pathlib import Path
 from wizard.detect.app import App
 from wizard.detect.data import detect_data
 from wizard.detect.entry import detect_build_and_entry, detect_framework
+from wizard.detect.files import clean_rel
 from wizard.detect.model import Detection
 from wizard.detect.native import detect_native
 from wizard.detect.network import check_listen, detect_health_path, detect_port
@@ -55,10 +56,15 @@ def _service_name(app: App, root: Path, found: Detection) -> None:
         found.propose("service_name", slug, source)
 
 
-def detect(root: Path) -> Detection:
-    """Propose answers for the repository at `root`: pure (reads files only) and fast."""
+def detect(root: Path, app_dir: str | None = None) -> Detection:
+    """Propose answers for the repository at `root`: pure (reads files only) and fast.
+
+    `app_dir` (relative to `root`) reads the app in that folder, as when the user sets app_dir;
+    without it the app is the root, or the one service folder below a root with no package.json.
+    """
     found = Detection()
-    app = _locate(root, found)
+    folder = clean_rel(app_dir or "")
+    app = App(root / folder, folder) if folder else _locate(root, found)
     if not app.manifest:
         return found
     _service_name(app, root, found)

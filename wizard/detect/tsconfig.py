@@ -40,7 +40,11 @@ class TsConfig:
         common = os.path.commonpath([str(Path(f).parent) for f in inputs])
         common = clean_rel(common)
         outside = sorted({f for f in inputs if not f.startswith("src/")} if common == "" else set())
-        why = f"{', '.join(outside[:3])} outside src/ move rootDir to the app folder" if outside else "common folder of the sources"
+        why = (
+            f"{', '.join(outside[:3])} outside src/ move rootDir to the app folder"
+            if outside
+            else "common folder of the sources"
+        )
         return common, why
 
     def inputs(self, app: App) -> list[str]:

@@ -1,0 +1,621 @@
+"""Detection against hand-written fixture projects: proposed values, their sources, warnings."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from wizard.detect import Detection, ServiceCandidate, detect, detect_services
+from wizard.detect.noderange import allows_major
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "detect"
+Run = Callable[..., tuple[int, str, str]]
+
+
+def copy_fixture(name: str, tmp_path: Path) -> Path:
+    """A writable copy of a fixture project."""
+    return Path(shutil.copytree(FIXTURES / name, tmp_path / name))
+
+
+def edit_manifest(app: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    path = app / "package.json"
+    manifest = json.loads(path.read_text())
+    change(manifest)
+    path.write_text(json.dumps(manifest, indent=2))
+
+
+def found(detection: Detection) -> dict[str, tuple[Any, str]]:
+    return {name: (f.value, f.source) for name, f in detection.findings.items()}
+
+
+def warned(detection: Detection, *fragments: str) -> bool:
+    """Is there one warning containing every fragment?"""
+    return any(all(fragment in warning for fragment in fragments) for warning in detection.warnings)
+
+
+# ---------------------------------------------------------------- fixture projects
+
+EXPECTED: dict[str, dict[str, tuple[Any, str]]] = {
+    "nest-prisma-npm": {
+        "service_name": ("billing-api", "package.json name: @acme/billing-api"),
+        "package_manager": ("npm", "package-lock.json"),
+        "node_version": (24, ".nvmrc: 24.11.0"),
+        "framework": ("nestjs", "package.json dependencies: @nestjs/core"),
+        "build_command": ("npm run build", "package.json scripts.build: nest build"),
+        "entry": ("dist/main.js", "package.json scripts.start:prod: node dist/main"),
+        "orm": ("prisma", "package.json dependencies: @prisma/client"),
+        "database": ("postgresql", "prisma/schema.prisma datasource provider: postgresql"),
+        "schema_path": ("prisma/schema.prisma", "prisma/schema.prisma"),
+        "migrations_dir": ("prisma/migrations", "next to prisma/schema.prisma (Prisma's default)"),
+        "redis": (True, "package.json dependencies: ioredis"),
+        "native_build_tools": (
+            True,
+            "package.json dependencies: bcrypt@^5.1.1 (may compile with node-gyp on install)",
+        ),
+        "port": (3000, "src/main.ts: process.env.PORT ?? 3000"),
+        "health_path": ("/health", "src/health/health.controller.ts: @Controller('health') + @Get()"),
+    },
+    "express-drizzle-pnpm": {
+        "service_name": ("orders-api", "package.json name: orders-api"),
+        "package_manager": ("pnpm", "pnpm-lock.yaml"),
+        "package_manager_version": (
+            "10.18.3",
+            "pnpm-lock.yaml lockfileVersion 9.0 (written by pnpm 9 or newer); "
+            "inferred pin 10.18.3, set packageManager to be exact",
+        ),
+        "node_version": (26, "package.json engines.node: >=20 (newest supported LTS line it allows)"),
+        "framework": ("express", "package.json dependencies: express"),
+        "build_command": ("pnpm run build", "package.json scripts.build: tsc -p tsconfig.json"),
+        "entry": ("dist/server.js", "package.json scripts.start: node dist/server.js"),
+        "orm": ("drizzle", "package.json dependencies: drizzle-orm"),
+        "schema_path": (
+            "config/drizzle.config.ts",
+            "package.json scripts.db:generate: drizzle-kit generate --config=config/drizzle.config.ts",
+        ),
+        "database": ("postgresql", "config/drizzle.config.ts dialect: postgresql"),
+        "migrations_dir": ("db/migrations", "config/drizzle.config.ts out: ./db/migrations"),
+        "db_driver": ("pg", "package.json dependencies: pg"),
+        "redis": (True, "package.json dependencies: bullmq"),
+        "native_build_tools": (False, "package.json: sharp install prebuilt binaries"),
+        "port": (8080, ".env.example: PORT=8080"),
+        "health_path": ("/healthz", "src/server.ts: app.get('/healthz')"),
+    },
+    "fastify-js-yarn": {
+        "service_name": ("catalog", "package.json name: catalog"),
+        "package_manager": ("yarn", "package.json packageManager: yarn@1.22.22"),
+        "package_manager_version": ("1.22.22", "package.json packageManager: yarn@1.22.22"),
+        "node_version": (22, ".node-version: 22"),
+        "framework": ("fastify", "package.json dependencies: fastify"),
+        "build_command": ("", "package.json has no build script and no tsconfig.json (plain JavaScript)"),
+        "entry": ("src/server.js", "package.json scripts.start: node src/server.js"),
+        "orm": ("none", "package.json: no prisma or drizzle-orm dependency"),
+        "database": ("sqlite", "package.json dependencies: better-sqlite3"),
+        "redis": (False, "package.json: no Redis client dependency"),
+        "native_build_tools": (
+            True,
+            "package.json dependencies: better-sqlite3@^11.10.0 (may compile with node-gyp on install)",
+        ),
+        "port": (3000, "src/server.js: fastify.listen({ port: 3000 })"),
+        "health_path": ("/health", "src/routes.js: fastify.get('/health')"),
+    },
+    "nest-dist-src": {
+        "package_manager": ("pnpm", "package.json packageManager: pnpm@10.18.3"),
+        "package_manager_version": ("10.18.3", "package.json packageManager: pnpm@10.18.3"),
+        "framework": ("nestjs", "package.json dependencies: @nestjs/core"),
+        "build_command": ("pnpm run build", "package.json scripts.build: nest build"),
+        "entry": ("dist/src/main.js", "package.json scripts.start:prod: node dist/src/main"),
+        "orm": ("prisma", "package.json dependencies: @prisma/client"),
+        "schema_path": ("prisma.config.ts", "prisma.config.ts"),
+        "database": ("postgresql", "prisma/schema.prisma datasource provider: postgresql"),
+        "migrations_dir": ("prisma/migrations", "prisma.config.ts migrations.path: prisma/migrations"),
+        "port": (4000, "src/main.ts: app.listen(4000)"),
+        "health_path": (
+            "/api/health",
+            "src/health.controller.ts: @Controller('health') + @Get() (global prefix api)",
+        ),
+    },
+    "subfolder-app": {
+        "app_dir": ("service", "service/package.json (the only Node.js service below subfolder-app)"),
+        "service_name": ("shipping", "service/package.json name: shipping"),
+        "package_manager": ("npm", "service/package-lock.json"),
+        "framework": ("express", "service/package.json dependencies: express"),
+        "build_command": (
+            "",
+            "service/package.json has no build script and no tsconfig.json (plain JavaScript)",
+        ),
+        "entry": ("index.js", "service/package.json scripts.start: node index.js"),
+        "database": ("mysql", "service/package.json dependencies: mysql2"),
+        "port": (5000, "service/index.js: process.env.PORT || 5000"),
+        "health_path": ("/api/health", "service/index.js: app.get('/api/health')"),
+    },
+    "ts-no-build": {
+        "build_command": (
+            "npx tsc -p tsconfig.json",
+            "proposed by ndw: TypeScript app (tsconfig.json) with no build script",
+        ),
+        "entry": (
+            "build/out/index.js",
+            "conventional entry file src/index.ts compiled by tsconfig.json "
+            "(outDir build/out, rootDir src: common folder of the sources)",
+        ),
+        "redis": (True, "package.json dependencies: redis"),
+        "port": (3000, "src/index.ts: app.listen(3000)"),
+    },
+    "ts-direct": {
+        "package_manager": ("npm", "package.json packageManager: npm@11.6.0"),
+        "node_version": (
+            24,
+            ".nvmrc: 22 (src/index.ts runs with Node's own type stripping, which needs Node 24+; "
+            "nearest newer LTS line 24)",
+        ),
+        "framework": ("fastify", "package.json dependencies: fastify"),
+        "entry": ("src/index.ts", "package.json scripts.start: node --env-file-if-exists=.env src/index.ts"),
+        "build_command": (
+            "",
+            "package.json scripts.start: node --env-file-if-exists=.env src/index.ts "
+            "(Node runs the TypeScript itself; no build)",
+        ),
+        "port": (7000, "src/index.ts: process.env.PORT ?? 7000"),
+        "health_path": ("/livez", "src/health.ts: url: '/livez'"),
+    },
+}
+
+
+@pytest.mark.parametrize("fixture", sorted(EXPECTED))
+def test_fixture_values_and_sources(fixture: str) -> None:
+    detection = found(detect(FIXTURES / fixture))
+    for name, expected in EXPECTED[fixture].items():
+        assert detection.get(name) == expected, name
+
+
+def test_npm_app_proposes_no_package_manager_version() -> None:
+    assert "package_manager_version" not in detect(FIXTURES / "nest-prisma-npm").findings
+
+
+def test_fastify_listen_without_host_warns_about_loopback() -> None:
+    detection = detect(FIXTURES / "fastify-js-yarn")
+    assert warned(
+        detection, "src/server.js: fastify.listen({ port: 3000 }", "127.0.0.1 only", "host: '0.0.0.0'"
+    )
+
+
+def test_fastify_listen_with_host_does_not_warn() -> None:
+    assert not warned(detect(FIXTURES / "ts-direct"), "127.0.0.1")
+
+
+def test_nest_on_fastify_adapter_without_host_warns(tmp_path: Path) -> None:
+    app = copy_fixture("nest-prisma-npm", tmp_path)
+    edit_manifest(app, lambda m: m["dependencies"].update({"@nestjs/platform-fastify": "^11.1.6"}))
+    main = app / "src" / "main.ts"
+    main.write_text(
+        main.read_text().replace(
+            "NestFactory.create(AppModule)", "NestFactory.create(AppModule, new FastifyAdapter())"
+        )
+    )
+    assert warned(detect(app), "src/main.ts: app.listen(process.env.PORT ?? 3000)", "127.0.0.1 only")
+    main.write_text(main.read_text().replace("?? 3000)", "?? 3000, '0.0.0.0')"))
+    assert not warned(detect(app), "127.0.0.1 only")
+
+
+def test_loopback_host_warns_for_any_framework(tmp_path: Path) -> None:
+    app = copy_fixture("subfolder-app", tmp_path) / "service"
+    index = app / "index.js"
+    index.write_text(index.read_text().replace("|| 5000)", "|| 5000, 'localhost')"))
+    assert warned(detect(app), "index.js", "binds to loopback")
+
+
+# ---------------------------------------------------------------- NestJS entry traps
+
+
+def test_nest_entry_computed_from_tsconfig_when_root_ts_files_widen_rootdir(tmp_path: Path) -> None:
+    app = copy_fixture("nest-dist-src", tmp_path)
+    edit_manifest(app, lambda m: m["scripts"].pop("start:prod"))
+    entry = detect(app).findings["entry"]
+    assert entry.value == "dist/src/main.js"
+    assert entry.source == (
+        "nest-cli.json entry src/main.ts compiled by tsconfig.build.json "
+        "(outDir dist, rootDir .: prisma.config.ts outside src/ move rootDir to the app folder)"
+    )
+
+
+def test_nest_entry_is_dist_main_without_root_level_ts(tmp_path: Path) -> None:
+    app = copy_fixture("nest-prisma-npm", tmp_path)
+    edit_manifest(app, lambda m: m["scripts"].pop("start:prod"))
+    entry = detect(app).findings["entry"]
+    assert entry.value == "dist/main.js"
+    assert "rootDir src" in entry.source
+
+
+def test_start_prod_disagreeing_with_the_compiler_warns(tmp_path: Path) -> None:
+    app = copy_fixture("nest-dist-src", tmp_path)
+    edit_manifest(app, lambda m: m["scripts"].update({"start:prod": "node dist/main"}))
+    detection = detect(app)
+    assert detection.findings["entry"].value == "dist/main.js"
+    assert warned(detection, "starts dist/main.js", "emits dist/src/main.js", "set entry: dist/src/main.js")
+
+
+def test_nest_cli_source_root_and_entry_file(tmp_path: Path) -> None:
+    app = copy_fixture("nest-prisma-npm", tmp_path)
+    edit_manifest(app, lambda m: m["scripts"].pop("start:prod"))
+    (app / "nest-cli.json").write_text('{"sourceRoot": "src", "entryFile": "server"}')
+    (app / "src" / "main.ts").rename(app / "src" / "server.ts")
+    assert detect(app).findings["entry"].value == "dist/server.js"
+
+
+def test_nest_monorepo_entry_and_services(tmp_path: Path) -> None:
+    app = copy_fixture("nest-prisma-npm", tmp_path)
+    (app / "nest-cli.json").write_text(
+        json.dumps(
+            {
+                "monorepo": True,
+                "root": "apps/gateway",
+                "sourceRoot": "apps/gateway/src",
+                "projects": {
+                    "gateway": {"type": "application", "root": "apps/gateway"},
+                    "jobs": {"type": "application", "root": "apps/jobs"},
+                    "common": {"type": "library", "root": "libs/common"},
+                },
+            }
+        )
+    )
+    detection = detect(app)
+    assert found(detection)["entry"] == (
+        "dist/apps/gateway/main.js",
+        "nest-cli.json monorepo, default project gateway (webpack output dist/apps/gateway/main.js)",
+    )
+    assert warned(detection, "more applications (jobs)")
+    services = detect_services(app)
+    assert [(s.name, s.path, s.kind, s.entry, s.shared) for s in services] == [
+        ("gateway", "apps/gateway", "nest-app", "dist/apps/gateway/main.js", ("libs/common",)),
+        ("jobs", "apps/jobs", "nest-app", "dist/apps/jobs/main.js", ("libs/common",)),
+    ]
+
+
+# ---------------------------------------------------------------- TypeScript without a build
+
+
+def test_ts_app_without_build_script_gets_tsc_and_a_warning() -> None:
+    detection = detect(FIXTURES / "ts-no-build")
+    assert warned(
+        detection, 'no "build" script', "npx tsc -p tsconfig.json", '"build": "tsc -p tsconfig.json"'
+    )
+    assert not warned(detection, "TypeScript compiler is not a dependency")
+
+
+@pytest.mark.parametrize(
+    ("manager", "command"),
+    [("pnpm", "pnpm exec tsc -p tsconfig.json"), ("yarn", "yarn tsc -p tsconfig.json")],
+)
+def test_tsc_command_follows_the_package_manager(tmp_path: Path, manager: str, command: str) -> None:
+    app = copy_fixture("ts-no-build", tmp_path)
+    edit_manifest(app, lambda m: m.update({"packageManager": f"{manager}@10.18.3"}))
+    assert detect(app).findings["build_command"].value == command
+
+
+def test_ts_app_without_typescript_dependency_warns(tmp_path: Path) -> None:
+    app = copy_fixture("ts-no-build", tmp_path)
+    edit_manifest(app, lambda m: m["devDependencies"].pop("typescript"))
+    assert warned(detect(app), "TypeScript compiler is not a dependency")
+
+
+def test_ts_direct_without_version_pin_proposes_newest_line(tmp_path: Path) -> None:
+    app = copy_fixture("ts-direct", tmp_path)
+    (app / ".nvmrc").unlink()
+    assert found(detect(app))["node_version"] == (
+        26,
+        "package.json scripts.start: node --env-file-if-exists=.env src/index.ts "
+        "(Node's own type stripping needs Node 24+)",
+    )
+
+
+def test_ts_direct_with_enum_warns(tmp_path: Path) -> None:
+    app = copy_fixture("ts-direct", tmp_path)
+    (app / "src" / "index.ts").write_text("enum Color { Red }\n" + (app / "src" / "index.ts").read_text())
+    assert warned(detect(app), "src/index.ts uses enums", "type stripping")
+
+
+def test_ts_direct_engines_range_is_narrowed_to_type_stripping_lines(tmp_path: Path) -> None:
+    app = copy_fixture("ts-direct", tmp_path)
+    (app / ".nvmrc").unlink()
+    edit_manifest(app, lambda m: m.update({"engines": {"node": "^22 || ^24"}}))
+    value, source = found(detect(app))["node_version"]
+    assert value == 24
+    assert source.startswith("package.json engines.node: ^22 || ^24")
+
+
+# ---------------------------------------------------------------- Node line and package manager
+
+
+@pytest.mark.parametrize(
+    ("pin", "line", "warns"),
+    [
+        ("v26.1.0", 26, False),
+        ("lts/jod", 22, False),
+        ("lts/*", 26, False),
+        ("20.18.0", 22, True),
+        ("25", 26, True),
+    ],
+)
+def test_nvmrc_maps_to_a_supported_line(tmp_path: Path, pin: str, line: int, warns: bool) -> None:
+    app = copy_fixture("nest-prisma-npm", tmp_path)
+    (app / ".nvmrc").write_text(pin + "\n")
+    detection = detect(app)
+    assert detection.findings["node_version"].value == line
+    assert detection.findings["node_version"].source.startswith(f".nvmrc: {pin}")
+    assert warned(detection, f".nvmrc pins Node {pin}") is warns
+
+
+@pytest.mark.parametrize(
+    ("engines", "allowed"),
+    [
+        (">=20", [22, 24, 26]),
+        ("^22.12.0", [22]),
+        (">=18 <23", [22]),
+        ("^20 || ^24", [24]),
+        ("20.x", []),
+        ("22 - 24", [22, 24]),
+        ("~24.1", [24]),
+        (">24", [26]),
+        ("*", [22, 24, 26]),
+    ],
+)
+def test_engines_ranges(engines: str, allowed: list[int]) -> None:
+    assert [line for line in (22, 24, 26) if allows_major(engines, line)] == allowed
+
+
+def test_engines_allowing_no_supported_line_warns(tmp_path: Path) -> None:
+    app = copy_fixture("express-drizzle-pnpm", tmp_path)
+    edit_manifest(app, lambda m: m.update({"engines": {"node": "20.x"}}))
+    detection = detect(app)
+    assert "node_version" not in detection.findings
+    assert warned(detection, "engines.node: 20.x allows none of the supported LTS lines")
+
+
+def test_yarn_berry_lockfile_infers_a_pin(tmp_path: Path) -> None:
+    app = copy_fixture("fastify-js-yarn", tmp_path)
+    edit_manifest(app, lambda m: m.pop("packageManager"))
+    (app / "yarn.lock").write_text(
+        '# This file is generated by running "yarn install"\n\n__metadata:\n  version: 8\n  cacheKey: 10c0\n'
+    )
+    assert found(detect(app))["package_manager_version"] == (
+        "4.18.1",
+        "yarn.lock __metadata version 8 (yarn berry, yarn 4); "
+        "inferred pin 4.18.1, set packageManager to be exact",
+    )
+
+
+def test_yarn_classic_lockfile_infers_a_pin(tmp_path: Path) -> None:
+    app = copy_fixture("fastify-js-yarn", tmp_path)
+    edit_manifest(app, lambda m: m.pop("packageManager"))
+    assert found(detect(app))["package_manager_version"] == (
+        "1.22.22",
+        "yarn.lock (yarn classic v1 format); inferred pin 1.22.22",
+    )
+
+
+def test_pnpm8_lockfile_infers_pnpm8(tmp_path: Path) -> None:
+    app = copy_fixture("express-drizzle-pnpm", tmp_path)
+    (app / "pnpm-lock.yaml").write_text("lockfileVersion: '6.0'\n")
+    assert detect(app).findings["package_manager_version"].value == "8.15.9"
+
+
+def test_bun_is_not_supported_and_says_so(tmp_path: Path) -> None:
+    app = copy_fixture("subfolder-app", tmp_path) / "service"
+    (app / "package-lock.json").rename(app / "bun.lock")
+    detection = detect(app)
+    assert "package_manager" not in detection.findings
+    assert warned(detection, "bun.lock: Bun is not supported")
+
+
+def test_several_lockfiles_warn(tmp_path: Path) -> None:
+    app = copy_fixture("express-drizzle-pnpm", tmp_path)
+    (app / "package-lock.json").write_text("{}")
+    assert warned(detect(app), "Several lockfiles (pnpm-lock.yaml, package-lock.json)")
+
+
+# ---------------------------------------------------------------- data, native modules, health
+
+
+def test_drizzle_config_found_without_scripts(tmp_path: Path) -> None:
+    app = copy_fixture("express-drizzle-pnpm", tmp_path)
+    edit_manifest(app, lambda m: [m["scripts"].pop(k) for k in ("db:generate", "db:migrate")])
+    (app / "config" / "drizzle.config.ts").rename(app / "drizzle.config.ts")
+    assert found(detect(app))["schema_path"] == ("drizzle.config.ts", "drizzle.config.ts")
+
+
+def test_drizzle_driver_must_match_dialect(tmp_path: Path) -> None:
+    app = copy_fixture("express-drizzle-pnpm", tmp_path)
+    edit_manifest(app, lambda m: m["dependencies"].update({"better-sqlite3": "^12.0.0"}))
+    config = app / "config" / "drizzle.config.ts"
+    config.write_text(config.read_text().replace("'postgresql'", "'sqlite'"))
+    values = detect(app).values()
+    assert (values["database"], values["db_driver"]) == ("sqlite", "better-sqlite3")
+
+
+def test_prisma_schema_from_package_json_and_unsupported_provider(tmp_path: Path) -> None:
+    app = copy_fixture("nest-prisma-npm", tmp_path)
+    (app / "prisma").rename(app / "db")
+    schema = app / "db" / "schema.prisma"
+    schema.write_text(schema.read_text().replace('"postgresql"', '"mongodb"'))
+    edit_manifest(app, lambda m: m.update({"prisma": {"schema": "db/schema.prisma"}}))
+    detection = detect(app)
+    assert found(detection)["schema_path"] == (
+        "db/schema.prisma",
+        "package.json prisma.schema: db/schema.prisma",
+    )
+    assert "database" not in detection.findings
+    assert warned(detection, "db/schema.prisma datasource provider mongodb is not one compose can start")
+
+
+def test_prisma7_generator_without_output_warns(tmp_path: Path) -> None:
+    app = copy_fixture("nest-dist-src", tmp_path)
+    schema = app / "prisma" / "schema.prisma"
+    schema.write_text(schema.read_text().replace('  output       = "../src/generated/prisma"\n', ""))
+    assert warned(detect(app), 'provider "prisma-client" (Prisma 7) without `output`')
+    assert not warned(detect(FIXTURES / "nest-dist-src"), "without `output`")
+
+
+@pytest.mark.parametrize(
+    ("package", "spec", "compiles"),
+    [
+        ("bcrypt", "^6.0.0", False),
+        ("bcrypt", "5.1.1", True),
+        ("argon2", "^0.31.2", True),
+        ("argon2", "^0.44.0", False),
+        ("sharp", "^0.34.0", False),
+        ("sqlite3", "^5.1.7", True),
+    ],
+)
+def test_native_build_tools(tmp_path: Path, package: str, spec: str, compiles: bool) -> None:
+    app = copy_fixture("subfolder-app", tmp_path) / "service"
+    edit_manifest(app, lambda m: m["dependencies"].update({package: spec}))
+    assert detect(app).findings["native_build_tools"].value is compiles
+
+
+def test_missing_health_route_warns(tmp_path: Path) -> None:
+    app = copy_fixture("subfolder-app", tmp_path) / "service"
+    index = app / "index.js"
+    index.write_text(index.read_text().replace("/api/health", "/orders"))
+    detection = detect(app)
+    assert "health_path" not in detection.findings
+    assert warned(detection, "No health-check route found")
+
+
+def test_dependency_and_build_folders_are_never_read(tmp_path: Path) -> None:
+    app = copy_fixture("subfolder-app", tmp_path) / "service"
+    index = app / "index.js"
+    index.write_text(
+        index.read_text().replace("app.get('/api/health'", "app.get('/orders'").replace("|| 5000", "")
+    )
+    for folder in ("node_modules/trap/src", "dist", ".git/hooks"):
+        (app / folder).mkdir(parents=True)
+        (app / folder / "server.js").write_text("app.get('/healthz', f);\napp.listen(9999);\n")
+    detection = detect(app)
+    assert "port" not in detection.findings
+    assert "health_path" not in detection.findings
+
+
+def test_detection_is_fast_and_writes_nothing(tmp_path: Path) -> None:
+    app = copy_fixture("nest-dist-src", tmp_path)
+    modules = app / "node_modules"
+    for index in range(300):
+        package = modules / f"pkg{index}"
+        package.mkdir(parents=True)
+        (package / "index.js").write_text("module.exports = 1;\n")
+    before = sorted((p, p.stat().st_mtime_ns) for p in app.rglob("*"))
+    started = time.perf_counter()
+    detect(app)
+    elapsed = time.perf_counter() - started
+    assert sorted((p, p.stat().st_mtime_ns) for p in app.rglob("*")) == before
+    assert elapsed < 0.25  # measured ~4 ms; generous for a shared 2-core machine
+
+
+# ---------------------------------------------------------------- repositories with several services
+
+
+def test_root_without_package_json_and_several_services_warns() -> None:
+    detection = detect(FIXTURES / "independent-services")
+    assert "app_dir" not in detection.findings
+    assert warned(detection, "several services below it (services/billing, services/orders)")
+
+
+def test_detect_with_app_dir_reads_that_folder() -> None:
+    detection = detect(FIXTURES / "independent-services", "services/billing")
+    assert found(detection)["framework"] == ("fastify", "services/billing/package.json dependencies: fastify")
+
+
+def test_independent_services() -> None:
+    services = detect_services(FIXTURES / "independent-services")
+    assert services == [
+        ServiceCandidate(
+            name="billing",
+            path="services/billing",
+            kind="independent",
+            framework="fastify",
+            lockfile="services/billing/yarn.lock",
+            workspace_root=None,
+            evidence="services/billing/package.json with its own lockfile",
+        ),
+        ServiceCandidate(
+            name="orders",
+            path="services/orders",
+            kind="independent",
+            framework="express",
+            lockfile="services/orders/package-lock.json",
+            workspace_root=None,
+            evidence="services/orders/package.json with its own lockfile",
+        ),
+    ]
+
+
+def test_pnpm_workspace_services_and_shared_packages() -> None:
+    services = detect_services(FIXTURES / "pnpm-workspace")
+    summary = [(s.name, s.path, s.kind, s.framework, s.lockfile, s.shared, s.shared_names) for s in services]
+    assert summary == [
+        (
+            "@acme/api",
+            "apps/api",
+            "workspace",
+            "express",
+            "pnpm-lock.yaml",
+            ("packages/shared",),
+            ("@acme/shared",),
+        ),
+        (
+            "@acme/worker",
+            "apps/worker",
+            "workspace",
+            None,
+            "pnpm-lock.yaml",
+            ("packages/db", "packages/shared"),
+            ("@acme/db", "@acme/shared"),
+        ),
+    ]
+
+
+def test_package_json_workspaces(tmp_path: Path) -> None:
+    repo = copy_fixture("pnpm-workspace", tmp_path)
+    (repo / "pnpm-workspace.yaml").unlink()
+    edit_manifest(repo, lambda m: m.update({"workspaces": {"packages": ["apps/*", "packages/*"]}}))
+    edit_manifest(repo / "apps" / "api", lambda m: m["dependencies"].update({"@acme/shared": "1.0.0"}))
+    services = detect_services(repo)
+    assert [(s.path, s.shared_names) for s in services] == [
+        ("apps/api", ("@acme/shared",)),
+        ("apps/worker", ("@acme/db", "@acme/shared")),
+    ]
+
+
+def test_workspace_root_warns_and_reads_no_sources() -> None:
+    detection = detect(FIXTURES / "pnpm-workspace")
+    assert warned(detection, "pnpm-workspace.yaml makes this a workspace (services: apps/api, apps/worker)")
+    assert "port" not in detection.findings
+
+
+# ---------------------------------------------------------------- round trip through the CLI
+
+
+ROUND_TRIP = [*sorted(EXPECTED), "independent-services/services/orders", "pnpm-workspace/apps/api"]
+
+
+@pytest.mark.parametrize("fixture", ROUND_TRIP)
+def test_detect_output_is_an_answers_file_init_accepts(run_ndw: Run, tmp_path: Path, fixture: str) -> None:
+    repo = Path(shutil.copytree(FIXTURES / fixture, tmp_path / "repo"))
+    status, out, err = run_ndw("detect", repo)
+    assert status == 0, err
+    answers = yaml.safe_load(out)
+    for name, finding in detect(repo).findings.items():
+        assert answers[name] == finding.value, name
+        assert f"# from {finding.source}" in out
+    assert "INVALID" not in out
+    answers_file = tmp_path / "answers.yml"
+    answers_file.write_text(out)
+    status, _, err = run_ndw("init", repo, "--answers", answers_file)
+    assert status == 0, err
+    assert (repo / "Dockerfile").is_file()
