@@ -619,3 +619,41 @@ def test_detect_output_is_an_answers_file_init_accepts(run_ndw: Run, tmp_path: P
     status, _, err = run_ndw("init", repo, "--answers", answers_file)
     assert status == 0, err
     assert (repo / "Dockerfile").is_file()
+
+
+def test_pnpm_workspace_yaml_with_only_settings_is_not_a_workspace(tmp_path: Path) -> None:
+    app = copy_fixture("express-drizzle-pnpm", tmp_path)
+    (app / "pnpm-workspace.yaml").write_text("allowBuilds:\n  esbuild: true\n")
+    detection = detect(app)
+    assert not warned(detection, "workspace")
+    assert detection.findings["port"].value == 8080
+    assert [s.path for s in detect_services(app)] == ["."]
+
+
+@pytest.mark.parametrize(
+    ("start", "entry"),
+    [
+        ("cross-env NODE_ENV=production node -r dotenv/config dist/main", "dist/main.js"),
+        ("node --enable-source-maps dist", "dist/index.js"),
+        ("prisma migrate deploy && node build/server.mjs", "build/server.mjs"),
+    ],
+)
+def test_start_script_shapes(tmp_path: Path, start: str, entry: str) -> None:
+    app = copy_fixture("subfolder-app", tmp_path) / "service"
+    edit_manifest(app, lambda m: m["scripts"].update({"start": start}))
+    assert found(detect(app))["entry"] == (entry, f"package.json scripts.start: {start}")
+
+
+def test_ts_node_start_is_not_type_stripping(tmp_path: Path) -> None:
+    app = copy_fixture("ts-no-build", tmp_path)
+    edit_manifest(app, lambda m: m.update({"scripts": {"start": "node -r ts-node/register src/index.ts"}}))
+    values = detect(app).values()
+    assert values["entry"] == "build/out/index.js"
+    assert values["build_command"] == "npx tsc -p tsconfig.json"
+
+
+def test_ready_route_counts_as_health_path(tmp_path: Path) -> None:
+    app = copy_fixture("subfolder-app", tmp_path) / "service"
+    index = app / "index.js"
+    index.write_text(index.read_text().replace("/api/health", "/ready") + "app.get('/deliveries', f);\n")
+    assert found(detect(app))["health_path"] == ("/ready", "index.js: app.get('/ready')")

@@ -38,6 +38,8 @@ def node_target(command: str) -> str | None:
         if "node" not in words:
             continue
         args = words[words.index("node") + 1 :]
+        if any(re.search(r"ts-node|tsx|@swc-node|esbuild-register", arg) for arg in args):
+            return None  # a TypeScript loader, not Node's own type stripping: the image compiles instead
         index = 0
         while index < len(args):
             word = args[index]
@@ -48,7 +50,9 @@ def node_target(command: str) -> str | None:
                 index += 1
                 continue
             target = clean_rel(word)
-            if not re.search(r"\.(c|m)?(j|t)s$", target):
+            if target in ("dist", "build", "out", "lib"):
+                target += "/index.js"
+            elif not re.search(r"\.(c|m)?(j|t)s$", target):
                 target += ".js"
             return target
     return None

@@ -17,7 +17,8 @@ PORT_PATTERNS = (
     re.compile(r"\.get(?:<[^>]*>)?\(\s*['\"]PORT['\"]\s*,\s*(?P<port>\d{2,5})\s*\)"),
     re.compile(r"\b(?:const|let|var)\s+PORT\s*(?::\s*\w+\s*)?=\s*(?P<port>\d{2,5})\b"),
 )
-HEALTH_WORDS = re.compile(r"health|healthz|livez|readyz|liveness|readiness|ping")
+# A path segment that names a probe: /health, /healthz, /api/health-check, /ready, /livez, /ping.
+HEALTH_WORDS = re.compile(r"(^|/)(health[\w-]*|livez?|readyz?|liveness|readiness|alive|ping)(/|$)")
 ROUTE = re.compile(r"""[\w$]*\.(?:get|all|head|route)\(\s*['"`](/[^'"`]*)['"`]""")
 FASTIFY_URL = re.compile(r"""\burl\s*:\s*['"`](/[^'"`]*)['"`]""")
 NEST_CONTROLLER = re.compile(
@@ -133,7 +134,7 @@ def _global_prefix(app: App) -> str:
         match = re.search(r"""setGlobalPrefix\(\s*['"`]([^'"`]+)['"`]\s*(,[^)]*)?\)""", text)
         if match:
             excluded = match.group(2) or ""
-            return "" if HEALTH_WORDS.search(excluded) else match.group(1).strip("/")
+            return "" if re.search(r"health|ready|live|ping", excluded) else match.group(1).strip("/")
     return ""
 
 

@@ -87,7 +87,8 @@ def workspace_patterns(root: Path) -> tuple[list[str], str] | None:
         except yaml.YAMLError:
             data = {}
         packages = data.get("packages") if isinstance(data, dict) else None
-        return ([str(p) for p in packages] if isinstance(packages, list) else []), "pnpm-workspace.yaml"
+        if isinstance(packages, list):  # pnpm 11 also keeps settings (allowBuilds) in this file
+            return [str(p) for p in packages], "pnpm-workspace.yaml"
     manifest = App(root).manifest
     spaces = manifest.get("workspaces")
     if isinstance(spaces, dict):
