@@ -1,0 +1,169 @@
+"""Each fixture app's generated Dockerfile, built for real and run (issue #4).
+
+Per image: it builds, the container becomes healthy, answers on its port, runs as the
+non-root uid with the init system as PID 1, stops within 10 s with exit 0 on SIGTERM, and
+the runtime image holds no devDependency, TypeScript source, package-manager cache or .env.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from tests.e2e.conftest import APPS, BuiltApp, _Builds
+from tests.support.apps import DOTENV_MARKER
+from tests.support.containers import Containers, http_get, wait_for_http
+from tests.support.postgres import PostgresServer
+
+_counter = itertools.count()
+INIT_COMMANDS = {"tini": "tini", "dumb-init": "dumb-init", "docker-init": "docker-init"}
+
+
+@pytest.fixture(scope="module", params=sorted(APPS))
+def built(request: pytest.FixtureRequest, builds: _Builds) -> BuiltApp:
+    """One fixture app, scaffolded and built (once per session)."""
+    return builds.get(str(request.param))
+
+
+def _runtime_env(built: BuiltApp, postgres: PostgresServer) -> dict[str, str]:
+    """DATABASE_URL for apps with a database (the entrypoint waits for it), on a fresh database."""
+    if built.app.answers.get("database") != "postgresql":
+        return {}
+    name = f"{built.app.name.replace('-', '_')}_{os.getpid()}_{next(_counter)}"
+    return {"DATABASE_URL": postgres.create_database(name)}
+
+
+@pytest.fixture(scope="module")
+def running(built: BuiltApp, engine: Containers, postgres: PostgresServer) -> Iterator[str]:
+    """The built image running with host networking; yields the container name."""
+    name = f"ndw-e2e-{built.app.name}-{os.getpid()}"
+    engine.start(built.tag, name, _runtime_env(built, postgres))
+    try:
+        wait_for_http(f"http://127.0.0.1:{built.app.port}{built.app.health_path}", timeout=60)
+    except TimeoutError as error:
+        logs = engine.logs(name)
+        engine.remove_container(name)
+        pytest.fail(f"{built.app.name}: {error}\ncontainer logs:\n{logs[-3000:]}")
+    yield name
+    engine.remove_container(name)
+
+
+def _processes(engine: Containers, name: str) -> dict[int, tuple[str, int]]:
+    """PID -> (command name, real uid) for every process in the container, read from /proc."""
+    script = (
+        "for d in /proc/[0-9]*; do "
+        'uid=$(sed -n "s/^Uid:[[:space:]]*\\([0-9]*\\).*/\\1/p" $d/status 2>/dev/null); '
+        'printf "%s %s %s\\n" "${d#/proc/}" "$(cat $d/comm 2>/dev/null)" "$uid"; done'
+    )
+    out = engine.podman("exec", "--user", "0", name, "sh", "-c", script).stdout
+    table: dict[int, tuple[str, int]] = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2].isdigit():
+            table[int(parts[0])] = (parts[1], int(parts[2]))
+    return table
+
+
+def test_image_builds_from_the_generated_dockerfile(built: BuiltApp, engine: Containers) -> None:
+    """The Dockerfile ndw wrote builds with only NODE_IMAGE overridden."""
+    assert (built.context / "Dockerfile").is_file()
+    assert engine.image_exists(built.tag)
+    assert built.build.seconds > 0
+
+
+def test_container_becomes_healthy(running: str, engine: Containers) -> None:
+    """The image's own HEALTHCHECK passes against the running service."""
+    status = engine.wait_healthy(running, timeout=60)
+    assert status == "healthy", f"health status {status!r}; logs:\n{engine.logs(running)[-2000:]}"
+
+
+def test_service_answers_on_its_port(running: str, built: BuiltApp) -> None:
+    """The health path answers 2xx on the port from the answers file."""
+    status, body = http_get(f"http://127.0.0.1:{built.app.port}{built.app.health_path}")
+    assert 200 <= status < 300, body
+
+
+def test_runs_as_the_non_root_uid(running: str, built: BuiltApp, engine: Containers) -> None:
+    """USER is the numeric uid from the answers; every process runs as it, none as root."""
+    uid = int(built.app.answers.get("uid", 1000))
+    assert engine.inspect(running, "{{.Config.User}}").split(":")[0] == str(uid)
+    assert engine.podman("exec", running, "id", "-u").stdout.strip() == str(uid)
+    processes = _processes(engine, running)
+    node = [pid for pid, (comm, _) in processes.items() if comm.startswith("node")]
+    assert node, f"no node process in {processes}"
+    for pid in node:
+        assert processes[pid][1] == uid, f"node runs as uid {processes[pid][1]}: {processes}"
+    assert processes[1][1] == uid, f"PID 1 runs as uid {processes[1][1]}"
+
+
+def test_init_system_is_pid_1(running: str, built: BuiltApp, engine: Containers) -> None:
+    """PID 1 is the chosen init (tini, dumb-init), and Node runs under it, not as PID 1."""
+    init = str(built.app.answers.get("init_system", "tini"))
+    processes = _processes(engine, running)
+    if init == "none":
+        assert processes[1][0].startswith("node")
+        return
+    assert processes[1][0] == INIT_COMMANDS[init], f"PID 1 is {processes[1][0]!r}, expected {init}"
+    assert any(comm.startswith("node") for pid, (comm, _) in processes.items() if pid != 1)
+
+
+def test_runtime_image_ships_no_dev_dependencies(built: BuiltApp, engine: Containers) -> None:
+    """No devDependency in the runtime node_modules; every dependency is there."""
+    workdir = engine.inspect(built.tag, "{{.Config.WorkingDir}}") or "/"
+    names = " ".join(f"'{dep}'" for dep in [*built.app.dev_dependencies, *built.app.dependencies])
+    script = f'cd "{workdir}" && for p in {names}; do [ -e "node_modules/$p" ] && echo "$p"; done; true'
+    present = set(engine.shell_as_root(built.tag, script).stdout.split())
+    shipped_dev = sorted(present & set(built.app.dev_dependencies))
+    missing = sorted(set(built.app.dependencies) - present)
+    assert not shipped_dev, f"devDependencies in the runtime image: {shipped_dev}"
+    assert not missing, f"dependencies missing from the runtime image ({workdir}/node_modules): {missing}"
+
+
+def test_runtime_image_has_no_sources_caches_or_dotenv(built: BuiltApp, engine: Containers) -> None:
+    """No TypeScript source, package-manager cache or .env anywhere in the runtime image."""
+    workdir = engine.inspect(built.tag, "{{.Config.WorkingDir}}") or "/"
+    ts = engine.shell_as_root(
+        built.tag,
+        f"find '{workdir}' -path '*/node_modules' -prune -o -type f "
+        r"\( -name '*.ts' -o -name '*.mts' -o -name '*.cts' \) ! -name '*.d.ts' ! -name '*.d.mts' "
+        r"! -name '*.d.cts' -print",
+    ).stdout.split()
+    assert not ts, f"TypeScript sources in the runtime image: {ts[:10]}"
+    caches = engine.shell_as_root(
+        built.tag,
+        r"find / -xdev \( -name _cacache -o -name .pnpm-store -o -path '*/pnpm/store' "
+        r"-o -path '*/.cache/yarn' -o -path '*/.yarn/berry/cache' \) -print",
+    ).stdout.split()
+    assert not caches, f"package-manager caches in the runtime image: {caches}"
+    dotenv = engine.shell_as_root(
+        built.tag,
+        f"find / -xdev -name '.env' -print; grep -rl '{DOTENV_MARKER}' '{workdir}' 2>/dev/null; true",
+    ).stdout.split()
+    assert not dotenv, f".env reached the runtime image: {dotenv}"
+
+
+def test_stop_is_graceful_within_10_seconds(
+    built: BuiltApp, engine: Containers, postgres: PostgresServer
+) -> None:
+    """`podman stop -t 10`: SIGTERM reaches Node through the init, the app closes and exits 0."""
+    name = f"ndw-e2e-stop-{built.app.name}-{os.getpid()}"
+    engine.start(built.tag, name, _runtime_env(built, postgres))
+    try:
+        wait_for_http(f"http://127.0.0.1:{built.app.port}{built.app.health_path}", timeout=60)
+        elapsed, code = engine.stop(name, grace=10)
+        logs = engine.logs(name)
+        assert code == 0, f"exit code {code} after {elapsed:.1f} s (137 = killed); logs:\n{logs[-2000:]}"
+        assert elapsed < 10, f"stop took {elapsed:.1f} s"
+    finally:
+        engine.remove_container(name)
+
+
+def test_image_carries_the_scaffold_metadata(built: BuiltApp, engine: Containers) -> None:
+    """The runtime image exposes the chosen port and has a HEALTHCHECK (kept by --format docker)."""
+    exposed = engine.inspect(built.tag, "{{json .Config.ExposedPorts}}")
+    assert re.search(rf'"{built.app.port}/tcp"', exposed), exposed
+    assert engine.inspect(built.tag, "{{json .Config.Healthcheck}}") not in ("null", "")
