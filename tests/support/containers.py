@@ -170,3 +170,86 @@ class Containers:
     def inspect(self, name: str, template: str) -> str:
         """`podman inspect NAME --format TEMPLATE`, stripped."""
         return self.podman("inspect", name, "--format", template).stdout.strip()
+
+    def start(
+        self, image: str, name: str, env: Mapping[str, str] | None = None, extra: Sequence[str] = ()
+    ) -> None:
+        """`podman run -d --network host` IMAGE as NAME (an old container of that name goes first)."""
+        self.remove_container(name)
+        args = ["run", "-d", "--name", name, "--network", "host"]
+        for key, value in (env or {}).items():
+            args += ["-e", f"{key}={value}"]
+        self.podman(*args, *extra, image)
+
+    def logs(self, name: str) -> str:
+        """The container's stdout and stderr so far."""
+        result = self.podman("logs", name, check=False)
+        return result.stdout + result.stderr
+
+    def health(self, name: str) -> str:
+        """Run the image's HEALTHCHECK once (podman runs no timer here); returns the status."""
+        check = self.podman("healthcheck", "run", name, check=False)
+        if check.returncode not in (0, 1):
+            raise CommandFailed(["podman", "healthcheck", "run", name], check)
+        return self.inspect(name, "{{.State.Health.Status}}")
+
+    def wait_healthy(self, name: str, timeout: float = 90) -> str:
+        """Run the health check until it reports healthy; returns the last status."""
+        deadline = time.monotonic() + timeout
+        status = ""
+        while time.monotonic() < deadline:
+            if self.inspect(name, "{{.State.Running}}") != "true":
+                return "exited"
+            status = self.health(name)
+            if status == "healthy":
+                return status
+            time.sleep(1)
+        return status
+
+    def wait_exit(self, name: str, timeout: float) -> int | None:
+        """Wait up to TIMEOUT s for NAME to stop; returns its exit code, or None if still running."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.inspect(name, "{{.State.Running}}") != "true":
+                return int(self.inspect(name, "{{.State.ExitCode}}"))
+            time.sleep(0.5)
+        return None
+
+    def stop(self, name: str, grace: int = 10) -> tuple[float, int]:
+        """`podman stop -t GRACE`; returns (seconds it took, exit code)."""
+        started = time.monotonic()
+        self.podman("stop", "-t", str(grace), name, timeout=grace + 60)
+        elapsed = time.monotonic() - started
+        return elapsed, int(self.inspect(name, "{{.State.ExitCode}}"))
+
+    def shell_as_root(self, image: str, script: str) -> subprocess.CompletedProcess[str]:
+        """Run `sh -c SCRIPT` as root in a throwaway container of IMAGE (to look inside it)."""
+        return self.podman(
+            "run", "--rm", "--network", "none", "--user", "0", "--entrypoint", "/bin/sh", image, "-c", script,
+            check=False,
+        )  # fmt: skip
+
+
+def http_get(url: str, timeout: float = 5) -> tuple[int, str]:
+    """GET URL; returns (status, body). Connection errors raise OSError."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return int(response.status), response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return int(error.code), error.read().decode("utf-8", "replace")
+
+
+def wait_for_http(url: str, timeout: float = 60) -> tuple[int, str]:
+    """Poll URL until it answers at all; returns (status, body) or raises TimeoutError."""
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            return http_get(url)
+        except OSError as error:
+            last = error
+            time.sleep(0.25)
+    raise TimeoutError(f"{url} did not answer within {timeout} s (last error: {last})")
