@@ -96,13 +96,15 @@ def test_enter_everywhere_takes_detected_and_default_values(
 
 
 def test_answers_follow_earlier_answers_and_invalid_ones_are_asked_again(
-    app: Path, pipe: PipeInput, run_ndw: Run, tmp_path: Path
+    app: Path, run_ndw: Run, tmp_path: Path
 ) -> None:
     worker = Worker(app)
     wanted = {"framework": "nestjs", "orm": "prisma", "database": "postgresql", "port": 8080}
     # port 0 and 70000 are refused by the validator; an ORM without a database is refused too
-    pipe.send_text(keys_for(worker, wanted, detours={"port": [0, 70000], "database": ["none"]}))
-    settled = ask_plain(Session(worker, {}))
+    # this one passes the input and output explicitly instead of through the app session
+    with create_pipe_input() as own_input:
+        own_input.send_text(keys_for(worker, wanted, detours={"port": [0, 70000], "database": ["none"]}))
+        settled = ask_plain(Session(worker, {}), input=own_input, output=DummyOutput())
     assert settled.answers["port"] == 8080
     assert settled.answers["database"] == "postgresql"
     # every later default, choice and `when:` followed the answers, as the engine resolves them

@@ -69,7 +69,9 @@ def _ask_until_valid(session: Session, question: ResolvedQuestion, io: dict[str,
         problem = _check(session, question.name, answer)
         if problem is None:
             return answer
-        questionary.print(f"  ✗ {question.name}: {answer!r} is not allowed: {problem}", style="fg:red", **io)
+        where = {"output": io["output"]} if io else {}
+        refusal = f"  ✗ {question.name}: {answer!r} is not allowed: {problem}"
+        questionary.print(refusal, style="fg:red", **where)
 
 
 def _confirm_replacing(session: Session, answers: dict[str, Any], io: dict[str, Any]) -> bool:

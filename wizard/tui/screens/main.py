@@ -74,6 +74,11 @@ class MainScreen(Screen[None]):
     async def on_input_changed(self, event: Input.Changed) -> None:
         await self._changed(event.input.name, event.value)
 
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in a text box moves on to the next question, as in a paper form."""
+        event.stop()
+        self.focus_next()
+
     async def on_select_changed(self, event: Select.Changed) -> None:
         if event.value is not Select.NULL:
             await self._changed(event.select.name, event.value)
