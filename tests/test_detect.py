@@ -616,7 +616,8 @@ def test_detect_output_is_an_answers_file_init_accepts(run_ndw: Run, tmp_path: P
     assert "INVALID" not in out
     answers_file = tmp_path / "answers.yml"
     answers_file.write_text(out)
-    status, _, err = run_ndw("init", repo, "--answers", answers_file)
+    # --force: the scaffold also writes .env.example, which some fixtures have as detection input.
+    status, _, err = run_ndw("init", repo, "--answers", answers_file, "--force")
     assert status == 0, err
     assert (repo / "Dockerfile").is_file()
 
@@ -657,3 +658,23 @@ def test_ready_route_counts_as_health_path(tmp_path: Path) -> None:
     index = app / "index.js"
     index.write_text(index.read_text().replace("/api/health", "/ready") + "app.get('/deliveries', f);\n")
     assert found(detect(app))["health_path"] == ("/ready", "index.js: app.get('/ready')")
+
+
+# ---------------------------------------------------------------- install-time traps
+
+
+def test_pnpm_unapproved_build_scripts_warn(tmp_path: Path) -> None:
+    app = copy_fixture("nest-dist-src", tmp_path)
+    assert warned(detect(app), "pnpm 10", "@prisma/engines", "onlyBuiltDependencies in pnpm-workspace.yaml")
+    edit_manifest(app, lambda m: m.update({"packageManager": "pnpm@11.28.10"}))
+    assert warned(detect(app), "pnpm 11", "ERR_PNPM_IGNORED_BUILDS", "allowBuilds")
+    (app / "pnpm-workspace.yaml").write_text("allowBuilds:\n  '@prisma/engines': true\n")
+    assert not warned(detect(app), "install scripts only when approved")
+
+
+def test_yarn_berry_plug_n_play_warns(tmp_path: Path) -> None:
+    app = copy_fixture("fastify-js-yarn", tmp_path)
+    edit_manifest(app, lambda m: m.update({"packageManager": "yarn@4.18.1"}))
+    assert warned(detect(app), "Plug'n'Play", "nodeLinker: node-modules")
+    (app / ".yarnrc.yml").write_text("nodeLinker: node-modules\n")
+    assert not warned(detect(app), "Plug'n'Play")

@@ -9,6 +9,7 @@ from wizard.detect.app import App
 from wizard.detect.data import detect_data
 from wizard.detect.entry import detect_build_and_entry, detect_framework
 from wizard.detect.files import clean_rel
+from wizard.detect.installs import check_installs
 from wizard.detect.model import Detection
 from wizard.detect.native import detect_native
 from wizard.detect.network import check_listen, detect_health_path, detect_port
@@ -71,6 +72,7 @@ def detect(root: Path, app_dir: str | None = None) -> Detection:
     detect_package_manager(app, found)
     manager = str(found.values().get("package_manager", "npm"))
     detect_node_version(app, found)
+    check_installs(app, found)
     if workspace_patterns(app.root) is not None and not app.is_service():
         return found  # a workspace root: the services below it are read one at a time
     framework = detect_framework(app, found)
