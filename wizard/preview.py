@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from wizard.errors import TemplateError
@@ -97,7 +97,7 @@ class Previewer:
         return self._sources
 
     def render(self, answers: Mapping[str, Any]) -> dict[str, PreviewFile]:
-        """Every file the scaffold would contain, keyed by relative path (sorted)."""
+        """Every file the scaffold would contain, keyed by relative path (in `Plan`'s order)."""
         from copier._main import _operation  # noqa: PLC0415
         from copier._types import Phase  # noqa: PLC0415
 
@@ -114,7 +114,7 @@ class Previewer:
             raise TemplateError(f"rendering the template failed: {error}") from error
         finally:
             _operation.reset(token)
-        return dict(sorted(files.items()))
+        return dict(sorted(files.items(), key=lambda item: PurePosixPath(item[0])))
 
     def _render_files(self, worker: Any) -> dict[str, PreviewFile]:
         root: Path = worker.template_copy_root
