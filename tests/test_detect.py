@@ -678,3 +678,9 @@ def test_yarn_berry_plug_n_play_warns(tmp_path: Path) -> None:
     assert warned(detect(app), "Plug'n'Play", "nodeLinker: node-modules")
     (app / ".yarnrc.yml").write_text("nodeLinker: node-modules\n")
     assert not warned(detect(app), "Plug'n'Play")
+
+
+def test_main_field_inside_outdir_is_the_entry(tmp_path: Path) -> None:
+    app = copy_fixture("ts-no-build", tmp_path)
+    edit_manifest(app, lambda m: m.update({"main": "build/out/server.js"}))
+    assert found(detect(app))["entry"] == ("build/out/server.js", "package.json main: build/out/server.js")

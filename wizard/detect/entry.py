@@ -131,7 +131,16 @@ def _computed_entry(
         origin = f"{app.label('nest-cli.json')} entry" if cli else "NestJS default entry"
     else:
         main = app.manifest.get("main")
-        if isinstance(main, str) and re.search(r"\.(c|m)?js$", main) and (config is None or app.exists(main)):
+        in_output = (
+            config is not None
+            and bool(config.out_dir)
+            and clean_rel(str(main)).startswith(config.out_dir + "/")
+        )
+        if (
+            isinstance(main, str)
+            and re.search(r"\.(c|m)?js$", main)
+            and (config is None or in_output or app.exists(main))
+        ):
             return clean_rel(main), f"{app.label('package.json')} main: {main}"
         source_opt = _main_source(app, ".ts" if config else ".js")
         if not source_opt:
