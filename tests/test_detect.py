@@ -684,3 +684,11 @@ def test_main_field_inside_outdir_is_the_entry(tmp_path: Path) -> None:
     app = copy_fixture("ts-no-build", tmp_path)
     edit_manifest(app, lambda m: m.update({"main": "build/out/server.js"}))
     assert found(detect(app))["entry"] == ("build/out/server.js", "package.json main: build/out/server.js")
+
+
+def test_build_script_project_flag_picks_the_tsconfig(tmp_path: Path) -> None:
+    app = copy_fixture("ts-no-build", tmp_path)
+    (app / "tsconfig.build.json").write_text('{"compilerOptions": {"outDir": "other"}, "include": ["src"]}')
+    assert detect(app).findings["entry"].value == "other/index.js"
+    edit_manifest(app, lambda m: m.update({"scripts": {"build": "tsc -p tsconfig.json"}}))
+    assert detect(app).findings["entry"].value == "build/out/index.js"

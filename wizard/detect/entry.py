@@ -99,10 +99,10 @@ def detect_build_and_entry(app: App, found: Detection, framework: str | None, ma
     computed = _computed_entry(app, cli, config, framework)
     if started and target:
         found.propose("entry", target, app.script_source(started[0]))
-        if computed and computed[0] != target and not app.exists(target):
+        if config and computed and computed[0] != target and not app.exists(target):
             found.warn(
                 f"{app.script_source(started[0])} starts {target}, but "
-                f"{config.name if config else 'the build'} "
+                f"{app.label(config.name)} "
                 f"emits {computed[0]} ({computed[1]}); the container would fail to start, so fix the script "
                 f"or set entry: {computed[0]}."
             )
@@ -114,7 +114,8 @@ def detect_build_and_entry(app: App, found: Detection, framework: str | None, ma
 def _tsconfig(app: App, cli: dict[str, Any]) -> TsConfig | None:
     options = cli.get("compilerOptions")
     named = options.get("tsConfigPath") if isinstance(options, dict) else None
-    for name in (named, "tsconfig.build.json", "tsconfig.json"):
+    project = re.search(r"\btsc\b.*?(?:-p|--project)[=\s]+(\S+)", app.scripts.get("build", ""))
+    for name in (named, project and clean_rel(project.group(1)), "tsconfig.build.json", "tsconfig.json"):
         if isinstance(name, str) and app.exists(name):
             return load_tsconfig(app, name)
     return None
