@@ -15,7 +15,7 @@ import time
 import pytest
 
 from tests.e2e.conftest import APPS, BuiltApp, _Builds
-from tests.support.containers import Containers, http_get, wait_for_http
+from tests.support.containers import Containers, assert_port_free, http_get, wait_for_http
 from tests.support.postgres import PostgresServer, free_port
 
 # The table each app's first migration creates, and the route that reads it.
@@ -54,6 +54,7 @@ def test_waits_migrates_and_starts(built: BuiltApp, engine: Containers, postgres
     url = postgres.create_database(database)
     assert postgres.psql(f"SELECT to_regclass('public.{table}') IS NULL", database) == "t"
     name = f"ndw-e2e-migrate-{built.app.name}-{os.getpid()}"
+    assert_port_free(built.app.port)
     engine.start(built.tag, name, {"DATABASE_URL": url, "RUN_MIGRATIONS": "true"})
     try:
         wait_for_http(f"http://127.0.0.1:{built.app.port}{built.app.health_path}", timeout=90)
@@ -79,6 +80,7 @@ def test_migrations_are_idempotent_on_restart(
     database = f"rerun_{built.app.name.replace('-', '_')}_{os.getpid()}"
     url = postgres.create_database(database)
     name = f"ndw-e2e-rerun-{built.app.name}-{os.getpid()}"
+    assert_port_free(built.app.port)
     for _ in range(2):
         engine.start(built.tag, name, {"DATABASE_URL": url, "RUN_MIGRATIONS": "true"})
         try:

@@ -253,3 +253,13 @@ def wait_for_http(url: str, timeout: float = 60) -> tuple[int, str]:
             last = error
             time.sleep(0.25)
     raise TimeoutError(f"{url} did not answer within {timeout} s (last error: {last})")
+
+
+def assert_port_free(port: int) -> None:
+    """Fail early when something already answers on 127.0.0.1:PORT (it would fake the checks)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        if sock.connect_ex(("127.0.0.1", port)) == 0:
+            raise AssertionError(f"port {port} is already in use on 127.0.0.1: stop what listens there first")
