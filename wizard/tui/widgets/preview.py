@@ -17,7 +17,9 @@ PREFERRED = {
     "Dockerfile": "Dockerfile",
     "compose.yaml": "compose.yaml",
     "docker-entrypoint.sh": "entrypoint",
+    "docker-entrypoint.mjs": "entrypoint",
     ".dockerignore": ".dockerignore",
+    "Dockerfile.dockerignore": ".dockerignore",
     "DOCKER.md": "DOCKER.md",
 }
 LAST = ".copier-answers.yml"
