@@ -692,3 +692,8 @@ def test_build_script_project_flag_picks_the_tsconfig(tmp_path: Path) -> None:
     assert detect(app).findings["entry"].value == "other/index.js"
     edit_manifest(app, lambda m: m.update({"scripts": {"build": "tsc -p tsconfig.json"}}))
     assert detect(app).findings["entry"].value == "build/out/index.js"
+
+
+def test_nest_without_shutdown_hooks_warns() -> None:
+    assert warned(detect(FIXTURES / "nest-dist-src"), "enableShutdownHooks")
+    assert not warned(detect(FIXTURES / "nest-prisma-npm"), "enableShutdownHooks")

@@ -21,6 +21,7 @@ Modules, one job each:
     data       ORM, database, Drizzle driver, Redis, migrations folder, schema/config path
     native     whether installing needs compilers
     network    port, health-check path, listen() calls unreachable from outside the container
+    signals    graceful stop on SIGTERM (NestJS shutdown hooks)
     services   detect_services and ServiceCandidate
     run        detect(): locate the app, then ask each detector, strongest evidence first
 """

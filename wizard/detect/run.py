@@ -15,6 +15,7 @@ from wizard.detect.native import detect_native
 from wizard.detect.network import check_listen, detect_health_path, detect_port
 from wizard.detect.runtime import detect_node_version, detect_package_manager
 from wizard.detect.services import detect_services, service_folders, workspace_patterns
+from wizard.detect.signals import check_shutdown
 
 
 def _locate(root: Path, found: Detection) -> App:
@@ -82,4 +83,5 @@ def detect(root: Path, app_dir: str | None = None) -> Detection:
     detect_port(app, found)
     detect_health_path(app, found, framework)
     check_listen(app, found, framework)
+    check_shutdown(app, found, framework)
     return found
