@@ -697,3 +697,15 @@ def test_build_script_project_flag_picks_the_tsconfig(tmp_path: Path) -> None:
 def test_nest_without_shutdown_hooks_warns() -> None:
     assert warned(detect(FIXTURES / "nest-dist-src"), "enableShutdownHooks")
     assert not warned(detect(FIXTURES / "nest-prisma-npm"), "enableShutdownHooks")
+
+
+def test_prisma7_client_generated_outside_src_widens_rootdir(tmp_path: Path) -> None:
+    app = copy_fixture("nest-dist-src", tmp_path)
+    edit_manifest(app, lambda m: m["scripts"].pop("start:prod"))
+    (app / "prisma.config.ts").unlink()
+    assert detect(app).findings["entry"].value == "dist/main.js"  # client generated into src/
+    schema = app / "prisma" / "schema.prisma"
+    schema.write_text(schema.read_text().replace("../src/generated/prisma", "../generated/prisma"))
+    entry = detect(app).findings["entry"]
+    assert entry.value == "dist/src/main.js"
+    assert "generated/prisma/client.ts outside src/" in entry.source

@@ -23,6 +23,9 @@ class App:
 
     root: Path
     prefix: str = ""
+    # TypeScript files a build step generates before tsc runs (Prisma 7's client), relative to
+    # the app: they are tsc inputs even though they are not on disk yet.
+    generated_sources: list[str] = field(default_factory=list)
     _texts: dict[Path, str | None] = field(default_factory=dict, repr=False)
 
     @cached_property

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 from wizard.detect.app import App
 from wizard.detect.files import clean_rel
@@ -166,7 +168,12 @@ def _prisma(app: App, found: Detection) -> None:
     for generator in re.finditer(r"generator\s+(\w+)\s*\{([^}]*)\}", text):
         body = generator.group(2)
         kind = re.search(r"""provider\s*=\s*["']([\w-]+)["']""", body)
-        if kind and kind.group(1) == "prisma-client" and not re.search(r"\boutput\s*=", body):
+        output = re.search(r"""\boutput\s*=\s*["']([^"']+)["']""", body)
+        if kind and kind.group(1) == "prisma-client" and output:
+            folder = os.path.normpath(Path(schema_dir) / output.group(1))
+            if not folder.startswith(".."):
+                app.generated_sources.append(f"{Path(folder).as_posix()}/client.ts")
+        elif kind and kind.group(1) == "prisma-client":
             found.warn(
                 f'{label} generator {generator.group(1)} uses provider "prisma-client" (Prisma 7) without '
                 "`output`, which Prisma 7 requires; `prisma generate` in the image fails until you set it."

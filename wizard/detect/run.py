@@ -77,8 +77,8 @@ def detect(root: Path, app_dir: str | None = None) -> Detection:
     if workspace_patterns(app.root) is not None and not app.is_service():
         return found  # a workspace root: the services below it are read one at a time
     framework = detect_framework(app, found)
+    detect_data(app, found)  # first: Prisma 7's generated client is a tsc input
     detect_build_and_entry(app, found, framework, manager)
-    detect_data(app, found)
     detect_native(app, found)
     detect_port(app, found)
     detect_health_path(app, found, framework)

@@ -57,8 +57,8 @@ class TsConfig:
         include_re = [_pattern(p) for p in include]
         exclude_re = [_pattern(p) for p in exclude]
         found = {clean_rel(f) for f in self.files or []}
-        for path in walk_files(app.root, suffixes, skip):
-            name = rel(path, app.root)
+        names = [rel(path, app.root) for path in walk_files(app.root, suffixes, skip)]
+        for name in [*names, *app.generated_sources]:
             if any(r.match(name) for r in include_re) and not any(r.match(name) for r in exclude_re):
                 found.add(name)
         return sorted(found)
