@@ -709,3 +709,11 @@ def test_prisma7_client_generated_outside_src_widens_rootdir(tmp_path: Path) -> 
     entry = detect(app).findings["entry"]
     assert entry.value == "dist/src/main.js"
     assert "generated/prisma/client.ts outside src/" in entry.source
+
+
+def test_unknown_framework_warns(tmp_path: Path) -> None:
+    app = copy_fixture("subfolder-app", tmp_path) / "service"
+    edit_manifest(app, lambda m: m.update({"dependencies": {"koa": "^3.0.0"}}))
+    detection = detect(app)
+    assert "framework" not in detection.findings
+    assert warned(detection, "package.json dependencies: koa: ndw knows NestJS, Express and Fastify only")

@@ -12,6 +12,16 @@ from wizard.detect.model import Detection
 from wizard.detect.tsconfig import TsConfig, emitted, load_tsconfig
 
 FRAMEWORKS = (("@nestjs/core", "nestjs"), ("fastify", "fastify"), ("express", "express"))
+OTHER_FRAMEWORKS = (
+    "koa",
+    "hono",
+    "@hapi/hapi",
+    "restify",
+    "h3",
+    "polka",
+    "@adonisjs/core",
+    "@feathersjs/feathers",
+)
 START_SCRIPTS = ("start:prod", "start", "serve")
 # node options that take a separate value (`node -r dotenv/config dist/main.js`).
 NODE_VALUE_FLAGS = {
@@ -64,6 +74,13 @@ def detect_framework(app: App, found: Detection) -> str | None:
         if package in app.deps and app.deps[package][1] != "devDependencies":
             found.propose("framework", framework, app.dep_source(package))
             return framework
+    other = app.has(*OTHER_FRAMEWORKS)
+    if other:
+        found.warn(
+            f"{app.dep_source(other)}: ndw knows NestJS, Express and Fastify only; the image runs any HTTP "
+            "server started with `node <entry>`, so answer framework: express and check entry, port and "
+            "health_path by hand."
+        )
     return None
 
 
