@@ -717,3 +717,17 @@ def test_unknown_framework_warns(tmp_path: Path) -> None:
     detection = detect(app)
     assert "framework" not in detection.findings
     assert warned(detection, "package.json dependencies: koa: ndw knows NestJS, Express and Fastify only")
+
+
+def test_malformed_package_json_warns_and_proposes_nothing(tmp_path: Path) -> None:
+    app = copy_fixture("subfolder-app", tmp_path) / "service"
+    (app / "package.json").write_text('{"name": "shipping",,}')
+    detection = detect(app)
+    assert detection.findings == {}
+    assert warned(detection, "package.json is not a valid JSON object")
+
+
+def test_package_json_with_byte_order_mark_is_read(tmp_path: Path) -> None:
+    app = copy_fixture("subfolder-app", tmp_path) / "service"
+    (app / "package.json").write_bytes(b"\xef\xbb\xbf" + (app / "package.json").read_bytes())
+    assert detect(app).findings["service_name"].value == "shipping"

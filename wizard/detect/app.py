@@ -75,6 +75,10 @@ class App:
             self._texts[path] = read_text(path)
         return self._texts[path]
 
+    def head(self, relative: str, size: int = 2_000) -> str:
+        """The first `size` bytes of a file as text ('' when missing): for lockfile headers."""
+        return read_text(self.root / relative, size) or ""
+
     def exists(self, relative: str) -> bool:
         """Is there a file at `relative`?"""
         return (self.root / relative).is_file()

@@ -45,7 +45,7 @@ def read_text(path: Path, limit: int = MAX_TEXT_BYTES) -> str | None:
     """The file's text (at most `limit` bytes), or None when it is missing or unreadable."""
     try:
         with path.open("rb") as handle:
-            return handle.read(limit).decode("utf-8", errors="replace")
+            return handle.read(limit).decode("utf-8-sig", errors="replace")
     except OSError:
         return None
 

@@ -68,6 +68,11 @@ def detect(root: Path, app_dir: str | None = None) -> Detection:
     folder = clean_rel(app_dir or "")
     app = App(root / folder, folder) if folder else _locate(root, found)
     if not app.manifest:
+        if app.exists("package.json"):
+            found.warn(
+                f"{app.label('package.json')} is not a valid JSON object, so nothing was detected and every "
+                "install in the image would fail; fix it (`npm pkg get name` shows the error)."
+            )
         return found
     _service_name(app, root, found)
     detect_package_manager(app, found)

@@ -76,7 +76,7 @@ def detect_package_manager(app: App, found: Detection) -> None:
 
 
 def _pnpm_version(app: App, name: str, found: Detection) -> None:
-    head = app.text(name) or ""
+    head = app.head(name)
     match = re.search(r"^lockfileVersion:\s*['\"]?(\d+)(?:\.(\d+))?", head[:400], re.MULTILINE)
     if not match or match.group(1) not in PNPM_BY_LOCKFILE:
         return
@@ -91,7 +91,7 @@ def _pnpm_version(app: App, name: str, found: Detection) -> None:
 
 
 def _yarn_version(app: App, name: str, found: Detection) -> None:
-    head = (app.text(name) or "")[:2_000]
+    head = app.head(name)
     metadata = re.search(r"^__metadata:\s*\n\s+version:\s*(\d+)", head, re.MULTILINE)
     if metadata or app.exists(".yarnrc.yml"):
         key = metadata.group(1) if metadata else "8"
