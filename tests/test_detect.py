@@ -731,3 +731,13 @@ def test_package_json_with_byte_order_mark_is_read(tmp_path: Path) -> None:
     app = copy_fixture("subfolder-app", tmp_path) / "service"
     (app / "package.json").write_bytes(b"\xef\xbb\xbf" + (app / "package.json").read_bytes())
     assert detect(app).findings["service_name"].value == "shipping"
+
+
+def test_fastify_listen_in_a_file_that_only_imports_the_app_warns(tmp_path: Path) -> None:
+    app = copy_fixture("fastify-js-yarn", tmp_path)
+    (app / "src" / "start.js").write_text(
+        "const { build } = require('./build');\nbuild().listen({ port: 3000 });\n"
+    )
+    assert warned(detect(app), "src/start.js: build().listen({ port: 3000 }) passes no host")
+    (app / "src" / "start.js").write_text("require('node:http').createServer(handler).listen(3000);\n")
+    assert not warned(detect(app), "src/start.js")

@@ -104,8 +104,9 @@ def check_listen(app: App, found: Detection, framework: str | None) -> None:
     """Warn about Fastify (and Nest on Fastify) listening on 127.0.0.1, and loopback hosts anywhere."""
     nest_fastify = framework == "nestjs" and "@nestjs/platform-fastify" in app.deps
     for name, text in _scanned(app):
-        fastify_file = bool(re.search(r"""(from\s+|require\(\s*)['"]fastify['"]|FastifyAdapter""", text))
-        for match in re.finditer(r"([\w$.]+)\.listen\(", text):
+        # In a Fastify app every listen() is Fastify's, except on a plain node:http server.
+        fastify_file = nest_fastify or (framework == "fastify" and "createServer" not in text)
+        for match in re.finditer(r"([\w$.]+(?:\([^()]*\))?)\.listen\(", text):
             args = _call_args(text, match.end() - 1)
             call = _snippet(f"{match.group(1)}.listen({args})")
             if LOOPBACK.search(args):
@@ -113,11 +114,7 @@ def check_listen(app: App, found: Detection, framework: str | None) -> None:
                     f"{app.label(name)}: {call} binds to loopback, which is unreachable from outside the "
                     "container; listen on '0.0.0.0' (or '::')."
                 )
-            elif (
-                (fastify_file or nest_fastify)
-                and (framework in ("fastify", "nestjs"))
-                and not _has_host(args)
-            ):
+            elif fastify_file and not _has_host(args):
                 fix = (
                     "app.listen(port, '0.0.0.0')"
                     if framework == "nestjs"
