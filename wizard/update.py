@@ -1,0 +1,273 @@
+"""`ndw update`: merge the newest template (and changed answers) into an edited scaffold.
+
+copier's three-way update does the merge. This module checks first what copier would
+report badly (no git, a dirty tree, no answers file, an unknown template version), points
+git at the local template history, and afterwards sorts every touched file into updated,
+merged, conflicted, added and deleted.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from wizard import __version__
+from wizard.errors import AnswersFileError, TemplateError, UsageError
+from wizard.template import ANSWERS_FILE
+from wizard.template_repo import PORTABLE_URL, TemplateRepo, parse_version, rewritten_urls
+
+Conflict = Literal["inline", "rej"]
+CONFLICT_MARKER = "<<<<<<< before updating"
+
+
+@dataclass(frozen=True)
+class Scaffold:
+    """A scaffolded folder: where it is, its git top level and its recorded answers."""
+
+    path: Path
+    top: Path
+    answers: dict[str, Any]
+    commit: str
+    src_path: str
+
+    @property
+    def relative(self) -> Path:
+        """The scaffold's folder relative to the git top level."""
+        return self.path.relative_to(self.top)
+
+
+@dataclass
+class UpdateResult:
+    """What an update did, file by file (paths relative to the scaffold)."""
+
+    old_version: str
+    new_version: str
+    updated: list[str] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)
+    conflicted: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    diff: str = ""
+    dry_run: bool = False
+
+    @property
+    def needs_person(self) -> bool:
+        """Whether a conflict is left for someone to resolve."""
+        return bool(self.conflicted)
+
+
+def _git(path: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(["git", "-C", str(path), *args], capture_output=True, text=True, check=False)
+    if check and done.returncode != 0:
+        raise TemplateError(f"git {args[0]} failed in {path}: {done.stderr.strip()}")
+    return done
+
+
+def read_answers_file(path: Path) -> dict[str, Any]:
+    """The answers file of a scaffold, with copier's `_` keys; errors say to run `ndw init`."""
+    answers_path = path / ANSWERS_FILE
+    if not answers_path.is_file():
+        raise UsageError(
+            f"no {ANSWERS_FILE} in {path}: this folder was not scaffolded by ndw (or the file was deleted)",
+            hint="Run `ndw init` first; `ndw update` merges template changes into an existing scaffold.",
+        )
+    try:
+        data = yaml.safe_load(answers_path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise AnswersFileError(f"cannot read {answers_path}: {error}") from error
+    if not isinstance(data, dict):
+        raise AnswersFileError(f"{answers_path} must be a mapping of question: answer")
+    return {str(key): value for key, value in data.items()}
+
+
+def open_scaffold(path: Path) -> Scaffold:
+    """Check that `path` is a scaffold in a git work tree and read its answers."""
+    if not path.is_dir():
+        raise UsageError(f"{path} is not a directory")
+    path = path.resolve()
+    data = read_answers_file(path)
+    top = _git(path, "rev-parse", "--show-toplevel", check=False)
+    if top.returncode != 0:
+        raise UsageError(
+            f"{path} is not in a git repository; updates merge against committed files",
+            hint="Run `git init && git add -A && git commit -m scaffold` first, then `ndw update`.",
+        )
+    commit = str(data.get("_commit") or "")
+    if not commit:
+        raise UsageError(
+            f"{path / ANSWERS_FILE} has no _commit: the template version it was made from is unknown",
+            hint="Scaffold again with `ndw init --force --answers .copier-answers.yml` and commit.",
+        )
+    answers = {key: value for key, value in data.items() if not key.startswith("_")}
+    src = str(data.get("_src_path") or PORTABLE_URL)
+    return Scaffold(path, Path(top.stdout.strip()).resolve(), answers, commit, src)
+
+
+def check_version(scaffold: Scaffold, repo: TemplateRepo) -> None:
+    """The recorded template version must be one this installation carries."""
+    known = repo.versions()
+    if scaffold.commit in known:
+        return
+    recorded = parse_version(scaffold.commit)
+    newest = parse_version(repo.ref)
+    if recorded is not None and newest is not None and recorded > newest:
+        raise UsageError(
+            f"{ANSWERS_FILE} was written by a newer ndw (template {scaffold.commit}; this is ndw "
+            f"{__version__} with template {repo.ref})",
+            hint="Upgrade ndw (`pip install --upgrade node-docker-wizard`), then run `ndw update` again.",
+        )
+    raise UsageError(
+        f"_commit: template version {scaffold.commit!r} is not in this installation's history "
+        f"(known: {', '.join(known) or 'none'})",
+        hint="Update with the ndw version that made the scaffold, or scaffold again with "
+        "`ndw init --force --answers .copier-answers.yml`.",
+    )
+
+
+def check_clean(scaffold: Scaffold) -> None:
+    """copier merges against the last commit: nothing modified, staged or untracked."""
+    status = _git(scaffold.path, "status", "--porcelain", "--untracked-files=all", "--", ".")
+    dirty = [line[3:] for line in status.stdout.splitlines() if line.strip()]
+    if dirty:
+        listing = "\n".join(f"  {name}" for name in dirty[:20])
+        more = f"\n  ... and {len(dirty) - 20} more" if len(dirty) > 20 else ""
+        raise UsageError(
+            f"uncommitted changes in {scaffold.path}:\n{listing}{more}",
+            hint="Commit or stash them first (`git add -A && git commit`), so that the update's "
+            "changes can be reviewed with `git diff` and undone with git.",
+        )
+
+
+def run_update(
+    path: Path,
+    given: Mapping[str, Any],
+    repo: TemplateRepo,
+    *,
+    conflict: Conflict = "inline",
+    dry_run: bool = False,
+) -> UpdateResult:
+    """Update the scaffold at `path` to `repo.ref` with `given` answers changed."""
+    scaffold = open_scaffold(path)
+    check_version(scaffold, repo)
+    check_clean(scaffold)
+    data = validate_changes(scaffold, given)
+    if not dry_run:
+        return _update_in(scaffold, data, repo, conflict)
+    with tempfile.TemporaryDirectory(prefix="ndw-update-") as work:
+        clone = Path(work) / "repo"
+        _git(scaffold.top, "clone", "--quiet", "--shared", "--no-hardlinks", str(scaffold.top), str(clone))
+        copy = Scaffold(clone / scaffold.relative, clone, *_rest(scaffold))
+        result = _update_in(copy, data, repo, conflict)
+        _git(copy.path, "add", "--all", "--", ".")
+        diff = _git(copy.path, "diff", "--cached", "--no-color", "--relative", "HEAD", "--", ".")
+        result.diff = diff.stdout
+        result.dry_run = True
+        return result
+
+
+def _rest(scaffold: Scaffold) -> tuple[dict[str, Any], str, str]:
+    return scaffold.answers, scaffold.commit, scaffold.src_path
+
+
+def validate_changes(scaffold: Scaffold, given: Mapping[str, Any]) -> dict[str, Any]:
+    """Check the changed answers against the current questions, with the recorded ones around them."""
+    if not given:
+        return {}
+    from wizard.questions import QuestionSet  # noqa: PLC0415
+
+    resolution = QuestionSet().resolve(given, scaffold.answers, folder_name=scaffold.path.name)
+    resolution.require_valid("the changed answers")
+    settled = resolution.answers
+    return {key: settled[key] for key in given if key in settled}
+
+
+def _update_in(
+    scaffold: Scaffold, data: dict[str, Any], repo: TemplateRepo, conflict: Conflict
+) -> UpdateResult:
+    from copier import run_update as copier_update  # noqa: PLC0415 (slow import)
+    from copier._settings import SettingsModel  # noqa: PLC0415
+
+    try:
+        with rewritten_urls(repo, extra_sources=_foreign_source(scaffold)):
+            copier_update(
+                scaffold.path,
+                answers_file=ANSWERS_FILE,
+                vcs_ref=repo.ref,
+                data=data,
+                defaults=True,
+                overwrite=True,
+                quiet=True,
+                unsafe=True,
+                conflict=conflict,
+                settings=SettingsModel(),
+            )
+    except Exception as error:  # copier raises many unrelated types
+        raise TemplateError(
+            f"the update failed: {error}", hint="Nothing was committed; see `git status`."
+        ) from error
+    _keep_src_portable(scaffold)
+    return classify(scaffold, repo)
+
+
+def _foreign_source(scaffold: Scaffold) -> tuple[str, ...]:
+    """An answers file naming the template by a machine path: map that path too."""
+    return () if scaffold.src_path == PORTABLE_URL else (scaffold.src_path,)
+
+
+def _keep_src_portable(scaffold: Scaffold) -> None:
+    if scaffold.src_path == PORTABLE_URL:
+        return
+    answers_path = scaffold.path / ANSWERS_FILE
+    text = answers_path.read_text(encoding="utf-8")
+    lines = [
+        f"_src_path: {PORTABLE_URL}" if line.startswith("_src_path:") else line for line in text.splitlines()
+    ]
+    answers_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def classify(scaffold: Scaffold, repo: TemplateRepo) -> UpdateResult:
+    """Sort what `git status` shows after the update into the result's lists."""
+    data = read_answers_file(scaffold.path)
+    result = UpdateResult(old_version=scaffold.commit, new_version=str(data.get("_commit", repo.ref)))
+    status = _git(scaffold.path, "status", "--porcelain", "-z", "--untracked-files=all", "--", ".").stdout
+    entries = [entry for entry in status.split("\0") if entry]
+    prefix = _git(scaffold.path, "rev-parse", "--show-prefix").stdout.strip()
+    answers = {key: value for key, value in data.items() if not key.startswith("_")}
+    fresh = _fresh_render(answers, repo)
+    for entry in entries:
+        code, name = entry[:2], entry[3:]
+        name = name.removeprefix(prefix)
+        on_disk = scaffold.path / name
+        unmerged = "U" in code or code in {"AA", "DD"}
+        if unmerged or (code == "??" and name.endswith(".rej")):
+            result.conflicted.append(name)
+        elif "D" in code:
+            result.deleted.append(name)
+        elif code == "??" or "A" in code:
+            result.added.append(name)
+        elif on_disk.is_file() and CONFLICT_MARKER in on_disk.read_text(encoding="utf-8", errors="replace"):
+            result.conflicted.append(name)
+        elif fresh.get(name) == (on_disk.read_bytes() if on_disk.is_file() else None):
+            result.updated.append(name)
+        else:
+            result.merged.append(name)
+    return result
+
+
+def _fresh_render(answers: Mapping[str, Any], repo: TemplateRepo) -> dict[str, bytes]:
+    """What the new version writes for these answers with no edits (to tell merged from updated)."""
+    from wizard.render import rendered_scaffold  # noqa: PLC0415
+
+    with rendered_scaffold(answers, repo=repo) as rendered:
+        return {
+            path.relative_to(rendered).as_posix(): path.read_bytes()
+            for path in rendered.rglob("*")
+            if path.is_file()
+        }
+
