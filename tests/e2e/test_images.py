@@ -8,6 +8,7 @@ the runtime image holds no devDependency, TypeScript source, package-manager cac
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -54,11 +55,15 @@ def running(built: BuiltApp, engine: Containers, postgres: PostgresServer) -> It
 
 
 def _processes(engine: Containers, name: str) -> dict[int, tuple[str, int]]:
-    """PID -> (command name, real uid) for every process in the container, read from /proc."""
+    """PID -> (executable's base name, real uid) for every process in the container, from /proc.
+
+    The executable, not `comm`: Node 24+ names its main thread "MainThread".
+    """
     script = (
         "for d in /proc/[0-9]*; do "
         'uid=$(sed -n "s/^Uid:[[:space:]]*\\([0-9]*\\).*/\\1/p" $d/status 2>/dev/null); '
-        'printf "%s %s %s\\n" "${d#/proc/}" "$(cat $d/comm 2>/dev/null)" "$uid"; done'
+        "exe=$(readlink $d/exe 2>/dev/null); "
+        'printf "%s %s %s\\n" "${d#/proc/}" "${exe##*/}" "$uid"; done'
     )
     out = engine.podman("exec", "--user", "0", name, "sh", "-c", script).stdout
     table: dict[int, tuple[str, int]] = {}
@@ -67,6 +72,25 @@ def _processes(engine: Containers, name: str) -> dict[int, tuple[str, int]]:
         if len(parts) == 3 and parts[2].isdigit():
             table[int(parts[0])] = (parts[1], int(parts[2]))
     return table
+
+
+def _dev_only(built: BuiltApp) -> list[str]:
+    """devDependencies that nothing in production needs.
+
+    For npm, the lockfile decides: a devDependency that a production package depends on (no
+    `dev`/`devOptional` flag) belongs in the runtime image. Optional peers (`devOptional`,
+    e.g. @prisma/client's peer `prisma`) do not make a dev tool a production dependency.
+    """
+    declared = built.app.dev_dependencies
+    lock = built.context / "package-lock.json"
+    if built.app.answers.get("package_manager") != "npm" or not lock.exists():
+        return declared
+    packages = json.loads(lock.read_text()).get("packages", {})
+    return [
+        dep
+        for dep in declared
+        if (entry := packages.get(f"node_modules/{dep}", {})).get("dev") or entry.get("devOptional")
+    ]
 
 
 def test_image_builds_from_the_generated_dockerfile(built: BuiltApp, engine: Containers) -> None:
@@ -113,12 +137,13 @@ def test_init_system_is_pid_1(running: str, built: BuiltApp, engine: Containers)
 
 
 def test_runtime_image_ships_no_dev_dependencies(built: BuiltApp, engine: Containers) -> None:
-    """No devDependency in the runtime node_modules; every dependency is there."""
+    """No devDependency in the runtime node_modules (see _dev_only); every dependency is there."""
     workdir = engine.inspect(built.tag, "{{.Config.WorkingDir}}") or "/"
-    names = " ".join(f"'{dep}'" for dep in [*built.app.dev_dependencies, *built.app.dependencies])
+    dev_only = _dev_only(built)
+    names = " ".join(f"'{dep}'" for dep in [*dev_only, *built.app.dependencies])
     script = f'cd "{workdir}" && for p in {names}; do [ -e "node_modules/$p" ] && echo "$p"; done; true'
     present = set(engine.shell_as_root(built.tag, script).stdout.split())
-    shipped_dev = sorted(present & set(built.app.dev_dependencies))
+    shipped_dev = sorted(present & set(dev_only))
     missing = sorted(set(built.app.dependencies) - present)
     assert not shipped_dev, f"devDependencies in the runtime image: {shipped_dev}"
     assert not missing, f"dependencies missing from the runtime image ({workdir}/node_modules): {missing}"
