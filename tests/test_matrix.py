@@ -1,0 +1,559 @@
+"""Every combination of answers renders files that lint clean and hang together.
+
+The matrix is framework x orm x package manager (npm, pnpm, yarn classic, yarn berry) x
+image flavor x init system x migrations mode: every combination the validators accept,
+plus a few extra combinations for the other answers. Files are rendered in memory once per
+combination; each distinct file content is linted once, with one linter process per tool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from wizard.lint import lint_composes, lint_dockerfiles, lint_shells
+from wizard.preview import Previewer
+from wizard.questions import QuestionSet
+
+FRAMEWORKS = ("nestjs", "express", "fastify")
+ORMS = ("prisma", "drizzle", "none")
+PACKAGE_MANAGERS = (("npm", None), ("pnpm", "10.18.3"), ("yarn", "1.22.22"), ("yarn", "4.9.1"))
+FLAVORS = ("debian-slim", "alpine", "distroless")
+INITS = ("tini", "dumb-init", "docker-init", "none")
+MIGRATIONS = ("job", "entrypoint", "none")
+
+# Other answers, each tried on a few combinations.
+EXTRAS: tuple[dict[str, Any], ...] = (
+    {"node_version": 22, "package_manager": "pnpm", "package_manager_version": "10.18.3"},
+    {"node_version": 24, "package_manager": "yarn", "package_manager_version": "4.9.1", "orm": "prisma"},
+    {"node_version": 22, "package_manager": "yarn", "package_manager_version": "1.22.22", "redis": True},
+    {"node_version": 24, "image_flavor": "distroless", "orm": "drizzle", "migrations": "entrypoint"},
+    {"node_version": 22, "image_flavor": "alpine", "orm": "prisma", "migrations": "entrypoint"},
+    {"orm": "drizzle", "database": "postgresql", "db_driver": "postgres", "migrations": "entrypoint"},
+    {"orm": "drizzle", "database": "mysql", "db_driver": "mysql2", "redis": True},
+    {"orm": "drizzle", "database": "sqlite", "db_driver": "better-sqlite3", "migrations": "entrypoint"},
+    {"orm": "drizzle", "database": "sqlite", "image_flavor": "distroless", "migrations": "job"},
+    {"orm": "prisma", "database": "mysql", "migrations": "entrypoint", "redis": True},
+    {"orm": "prisma", "database": "sqlite", "migrations": "job", "schema_path": "prisma.config.ts"},
+    {"orm": "none", "database": "postgresql", "redis": True, "image_flavor": "distroless"},
+    {"orm": "none", "database": "none", "redis": True, "init_system": "none"},
+    {"uid": 1234, "image_flavor": "alpine", "orm": "drizzle", "database": "sqlite"},
+    {
+        "uid": 4321,
+        "image_flavor": "debian-slim",
+        "native_build_tools": True,
+        "os_packages": "ca-certificates",
+    },
+    {"app_dir": "services/orders", "framework": "nestjs", "orm": "prisma", "migrations": "entrypoint"},
+    {"app_dir": "./apps/api/", "package_manager": "pnpm", "package_manager_version": "11.28.10"},
+    {"framework": "express", "build_command": "npm run build", "entry": "dist/server.js"},
+    {
+        "framework": "fastify",
+        "build_command": "",
+        "entry": "server.mjs",
+        "port": 8080,
+        "health_path": "/healthz",
+    },
+    {"framework": "express", "entry": "src/main.ts", "native_build_tools": True, "image_flavor": "alpine"},
+)
+
+COMPILERS = ("python3", "make", "g++", "build-essential", "build-base")
+
+
+def base_combinations() -> Iterator[dict[str, Any]]:
+    """The full cross product of the six main answers."""
+    for framework, orm, (manager, version), flavor, init in itertools.product(
+        FRAMEWORKS, ORMS, PACKAGE_MANAGERS, FLAVORS, INITS
+    ):
+        for migrations in MIGRATIONS if orm != "none" else (None,):
+            answers: dict[str, Any] = {
+                "service_name": "orders-api",
+                "framework": framework,
+                "orm": orm,
+                "package_manager": manager,
+                "image_flavor": flavor,
+                "init_system": init,
+            }
+            if version:
+                answers["package_manager_version"] = version
+            if migrations:
+                answers["migrations"] = migrations
+            yield answers
+
+
+def extra_combinations() -> Iterator[dict[str, Any]]:
+    """Each extra answer set on top of a plain Express service."""
+    for extra in EXTRAS:
+        answers: dict[str, Any] = {"service_name": "orders-api", "framework": "express", **extra}
+        if answers.get("image_flavor") == "distroless":
+            answers.setdefault("init_system", "docker-init")
+        yield answers
+
+
+@dataclass
+class Rendered:
+    """One combination's answers and files."""
+
+    name: str
+    answers: dict[str, Any]
+    files: dict[str, str]
+    modes: dict[str, int]
+
+
+@dataclass
+class Matrix:
+    """All rendered combinations, and each distinct file written once to disk for the linters."""
+
+    cases: list[Rendered] = field(default_factory=list)
+    rejected: list[tuple[dict[str, Any], set[str]]] = field(default_factory=list)
+    unique: dict[str, dict[Path, list[str]]] = field(default_factory=lambda: defaultdict(dict))
+
+    def who(self, kind: str, path: str) -> str:
+        """The first few combinations that produced the file at `path`."""
+        names = self.unique[kind].get(Path(path), [])
+        return ", ".join(names[:3]) + (f" (+{len(names) - 3} more)" if len(names) > 3 else "")
+
+
+def case_name(answers: dict[str, Any]) -> str:
+    return " ".join(f"{key}={value}" for key, value in answers.items() if key != "service_name")
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory: pytest.TempPathFactory) -> Matrix:
+    root = tmp_path_factory.mktemp("matrix")
+    questions = QuestionSet()
+    previewer = Previewer()
+    result = Matrix()
+    seen: dict[str, dict[str, Path]] = defaultdict(dict)
+    for given in itertools.chain(base_combinations(), extra_combinations()):
+        resolution = questions.resolve(given, folder_name="orders-api")
+        if resolution.problems:
+            result.rejected.append((given, {problem.field for problem in resolution.problems}))
+            continue
+        files = previewer.render(resolution.answers)
+        rendered = Rendered(
+            case_name(given),
+            dict(resolution.answers),
+            {path: file.text for path, file in files.items()},
+            {path: file.mode for path, file in files.items()},
+        )
+        result.cases.append(rendered)
+        for path, text in rendered.files.items():
+            kind = kind_of(path)
+            if kind is None:
+                continue
+            digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+            target = seen[kind].get(digest)
+            if target is None:
+                folder = root / kind / digest
+                folder.mkdir(parents=True)
+                target = folder / Path(path).name
+                target.write_text(text, encoding="utf-8")
+                seen[kind][digest] = target
+                result.unique[kind][target] = []
+            result.unique[kind][target].append(rendered.name)
+    return result
+
+
+def kind_of(path: str) -> str | None:
+    name = Path(path).name
+    if name == "Dockerfile":
+        return "dockerfile"
+    if name.endswith(".sh"):
+        return "shell"
+    if name == "compose.yaml":
+        return "compose"
+    if name.endswith(".mjs"):
+        return "javascript"
+    return None
+
+
+def test_every_combination_renders_and_only_impossible_ones_are_refused(matrix: Matrix) -> None:
+    base = list(base_combinations())
+    refused = [given for given, _ in matrix.rejected]
+    # Distroless has no package manager, so tini and dumb-init cannot be installed there:
+    # that is the only combination the validators may refuse.
+    assert all(fields == {"init_system"} for _, fields in matrix.rejected), matrix.rejected[:3]
+    assert all(
+        g["image_flavor"] == "distroless" and g["init_system"] in {"tini", "dumb-init"} for g in refused
+    )
+    expected_refused = sum(
+        1 for g in base if g["image_flavor"] == "distroless" and g["init_system"] in {"tini", "dumb-init"}
+    )
+    assert len(refused) == expected_refused
+    assert len(matrix.cases) == len(base) - expected_refused + len(EXTRAS)
+    assert len(matrix.cases) > 800
+
+
+def test_every_dockerfile_passes_hadolint(matrix: Matrix) -> None:
+    findings = lint_dockerfiles(matrix.unique["dockerfile"])
+    report = [f"{finding} <- {matrix.who('dockerfile', finding.path)}" for finding in findings[:15]]
+    assert not findings, "\n".join(report)
+
+
+def test_every_entrypoint_passes_shellcheck(matrix: Matrix) -> None:
+    assert matrix.unique["shell"], "no combination wrote docker-entrypoint.sh"
+    findings = lint_shells(matrix.unique["shell"])
+    report = [f"{finding} <- {matrix.who('shell', finding.path)}" for finding in findings[:15]]
+    assert not findings, "\n".join(report)
+
+
+def test_every_compose_file_matches_the_compose_specification(matrix: Matrix) -> None:
+    findings = lint_composes(matrix.unique["compose"])
+    report = [f"{finding} <- {matrix.who('compose', finding.path)}" for finding in findings[:15]]
+    assert not findings, "\n".join(report)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
+def test_every_javascript_file_parses(matrix: Matrix) -> None:
+    failures = []
+    for path in matrix.unique["javascript"]:
+        done = subprocess.run(["node", "--check", str(path)], capture_output=True, text=True, check=False)
+        if done.returncode:
+            failures.append(f"{path.name} <- {matrix.who('javascript', str(path))}: {done.stderr.strip()}")
+    assert not failures, "\n".join(failures[:5])
+
+
+# ---- Dockerfile structure -------------------------------------------------------------
+
+
+@dataclass
+class Instruction:
+    keyword: str
+    args: str
+    stage: str
+
+
+def parse_dockerfile(text: str) -> tuple[list[Instruction], list[str]]:
+    """Instructions (continuations joined, comments dropped) and stage names in order."""
+    logical: list[str] = []
+    buffer = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not buffer and (not line or line.startswith("#")):
+            continue
+        if line.startswith("#"):
+            continue
+        if line.endswith("\\"):
+            buffer += line[:-1] + " "
+            continue
+        logical.append(buffer + line)
+        buffer = ""
+    assert not buffer, "dangling line continuation"
+    instructions: list[Instruction] = []
+    stages: list[str] = []
+    stage = ""
+    for line in logical:
+        keyword, _, args = line.partition(" ")
+        keyword = keyword.upper()
+        if keyword == "FROM":
+            match = re.fullmatch(r"(\S+) AS (\S+)", args.strip(), flags=re.IGNORECASE)
+            assert match, f"unnamed stage: FROM {args}"
+            stage = match.group(2)
+            stages.append(stage)
+        instructions.append(Instruction(keyword, args.strip(), stage))
+    return instructions, stages
+
+
+def from_flag(args: str) -> str | None:
+    match = re.search(r"--from=(\S+)", args)
+    return match.group(1) if match else None
+
+
+def context_sources(args: str) -> list[str]:
+    """The build-context paths of a COPY without --from."""
+    words = [word for word in shlex.split(args) if not word.startswith("--")]
+    return words[:-1]
+
+
+def test_dockerfiles_are_well_formed_stage_graphs(matrix: Matrix) -> None:
+    for case in matrix.cases:
+        instructions, stages = parse_dockerfile(case.files["Dockerfile"])
+        assert stages[-1] == "runtime", case.name
+        assert len(set(stages)) == len(stages), case.name
+        defined: list[str] = []
+        for ins in instructions:
+            if ins.keyword == "FROM":
+                base = ins.args.split()[0]
+                assert base.startswith("${") or base in defined, f"{case.name}: FROM {base}"
+                defined.append(ins.stage)
+            source = from_flag(ins.args) if ins.keyword == "COPY" else None
+            if source:
+                assert source in defined[:-1], f"{case.name}: COPY --from={source} before it exists"
+        assert instructions[0].keyword in {"ARG", "FROM"}
+
+
+def test_runtime_stage_is_lean_non_root_and_started_without_a_package_manager(matrix: Matrix) -> None:
+    for case in matrix.cases:
+        answers = case.answers
+        instructions, _ = parse_dockerfile(case.files["Dockerfile"])
+        runtime = [ins for ins in instructions if ins.stage == "runtime"]
+        run_lines = " ".join(ins.args for ins in runtime if ins.keyword == "RUN")
+        assert not any(re.search(rf"\b{re.escape(tool)}\b", run_lines) for tool in COMPILERS), case.name
+        users = [ins.args for ins in runtime if ins.keyword == "USER"]
+        assert users and users[-1] == f"{answers['uid']}:{answers['uid']}", case.name
+        assert answers["uid"] != 0
+        [cmd] = [json.loads(ins.args) for ins in runtime if ins.keyword == "CMD"]
+        expected = (
+            [answers["entry"]] if answers["image_flavor"] == "distroless" else ["node", answers["entry"]]
+        )
+        assert cmd == expected, case.name
+        entrypoints = [json.loads(ins.args) for ins in runtime if ins.keyword == "ENTRYPOINT"]
+        flat = " ".join(word for entrypoint in entrypoints for word in entrypoint)
+        assert "npm" not in flat and "pnpm" not in flat and "yarn" not in flat, case.name
+        if answers["init_system"] in {"tini", "dumb-init"}:
+            assert entrypoints and answers["init_system"] in entrypoints[0][0], case.name
+        [health] = [ins.args for ins in runtime if ins.keyword == "HEALTHCHECK"]
+        assert "CMD [" in health and answers["health_path"] in health, case.name
+        assert any(ins.keyword == "EXPOSE" and ins.args == str(answers["port"]) for ins in runtime)
+        env = " ".join(ins.args for ins in runtime if ins.keyword == "ENV")
+        assert "NODE_ENV=production" in env and "HOST=0.0.0.0" in env, case.name
+
+
+def test_dependency_layers_copy_only_manifests_and_the_right_lockfile(matrix: Matrix) -> None:
+    lockfiles = {"npm": "package-lock.json", "pnpm": "pnpm-lock.yaml", "yarn": "yarn.lock"}
+    for case in matrix.cases:
+        answers = case.answers
+        instructions, _ = parse_dockerfile(case.files["Dockerfile"])
+        deps = [ins for ins in instructions if ins.stage == "deps"]
+        copies = [source for ins in deps if ins.keyword == "COPY" for source in context_sources(ins.args)]
+        names = {Path(source).name for source in copies}
+        assert lockfiles[answers["package_manager"]] in names, case.name
+        assert names <= {"package.json", *lockfiles.values(), "pnpm-workspace.yam[l]", ".yarnrc.ym[l]"}
+        installs = " ".join(ins.args for ins in deps if ins.keyword == "RUN")
+        assert "--mount=type=cache" in installs, case.name
+        frozen = ("npm ci", "--frozen-lockfile", "--immutable")
+        assert any(flag in installs for flag in frozen), case.name
+
+
+def test_files_the_dockerfile_copies_from_the_scaffold_are_written(matrix: Matrix) -> None:
+    generated = ("docker-entrypoint.sh", "docker-entrypoint.mjs", "docker/migrate.mjs")
+    for case in matrix.cases:
+        instructions, _ = parse_dockerfile(case.files["Dockerfile"])
+        prefix = case.files["Dockerfile"].split("docker build -f ", 1)[1].split("Dockerfile", 1)[0]
+        for ins in instructions:
+            if ins.keyword != "COPY" or from_flag(ins.args):
+                continue
+            for source in context_sources(ins.args):
+                relative = source.removeprefix(prefix)
+                if relative in generated:
+                    assert relative in case.files, f"{case.name}: COPY {source} but it was not written"
+        dockerfile = case.files["Dockerfile"]
+        whole_app = rf"^COPY --chown=root:root {re.escape(prefix or '.')} \.$"
+        copies_sources = re.search(whole_app, dockerfile, re.M) or "--from=app-files" in dockerfile
+        for name in generated:
+            if name in case.files:
+                used = name in case.files["Dockerfile"] or copies_sources
+                assert used, f"{case.name}: {name} written but not in the image"
+
+
+def test_entrypoint_scripts_are_executable(matrix: Matrix) -> None:
+    for case in matrix.cases:
+        if "docker-entrypoint.sh" in case.files:
+            assert case.modes["docker-entrypoint.sh"] & 0o111, case.name
+
+
+# ---- compose consistency --------------------------------------------------------------
+
+
+def test_compose_references_resolve_and_secrets_are_required(matrix: Matrix) -> None:
+    for case in matrix.cases:
+        compose = yaml.safe_load(case.files["compose.yaml"])
+        stages = parse_dockerfile(case.files["Dockerfile"])[1]
+        services = compose["services"]
+        volumes = set(compose.get("volumes") or {})
+        assert "version" not in compose
+        assert compose["name"] == case.answers["service_name"]
+        for name, service in services.items():
+            for dependency in service.get("depends_on", {}):
+                assert dependency in services, f"{case.name}: {name} depends on {dependency}"
+            target = (service.get("build") or {}).get("target")
+            if target:
+                assert target in stages, f"{case.name}: {name} builds missing stage {target}"
+            for mount in service.get("volumes", []):
+                source = mount.split(":", 1)[0]
+                assert source in volumes, f"{case.name}: volume {source} is not declared"
+            if name != "app" and "image" in service:
+                assert "healthcheck" in service, f"{case.name}: {name} has no health check"
+        app = services["app"]
+        assert (app.get("init") is True) == (case.answers["init_system"] == "docker-init"), case.name
+        for dependency, condition in app.get("depends_on", {}).items():
+            wanted = "service_completed_successfully" if dependency == "migrate" else "service_healthy"
+            assert condition["condition"] == wanted, case.name
+        text = case.files["compose.yaml"]
+        example = case.files[".env.example"]
+        for variable in set(re.findall(r"\$\{(\w+)", text)):
+            assert re.search(rf"^{variable}=", example, flags=re.MULTILINE), f"{case.name}: {variable}"
+        for secret in re.findall(r"(\w*PASSWORD\w*): (\S+)", text):
+            assert secret[1].startswith("${") and ":?" in secret[1], f"{case.name}: {secret}"
+
+
+def test_dockerignore_keeps_secrets_out_and_build_inputs_in(matrix: Matrix) -> None:
+    for case in matrix.cases:
+        name = ".dockerignore" if ".dockerignore" in case.files else "Dockerfile.dockerignore"
+        patterns = case.files[name].splitlines()
+        for required in ("**/node_modules", "**/.env", "**/.env.*", "!**/.env.example", "**/.git"):
+            assert required in patterns, f"{case.name}: {required}"
+        for kept in ("package-lock.json", "pnpm-lock.yaml", "yarn.lock", "prisma", "tsconfig", "drizzle"):
+            assert not any(kept in pattern for pattern in patterns), f"{case.name}: ignores {kept}"
+
+
+# ---- entrypoint behaviour -------------------------------------------------------------
+
+
+def pick(matrix: Matrix, **wanted: Any) -> Rendered:
+    for case in matrix.cases:
+        if all(case.answers.get(key) == value for key, value in wanted.items()):
+            return case
+    raise AssertionError(f"no case with {wanted}")
+
+
+def write_case(case: Rendered, folder: Path) -> Path:
+    for path, text in case.files.items():
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
+
+
+@needs_node
+def test_shell_entrypoint_gives_up_on_an_unreachable_database(
+    matrix: Matrix, tmp_path: Path, closed_port: int
+) -> None:
+    case = pick(matrix, image_flavor="debian-slim", orm="drizzle", database="postgresql")
+    folder = write_case(case, tmp_path)
+    env = {"PATH": "/usr/bin:/bin:/usr/local/bin", "WAIT_TIMEOUT": "1"}
+    env["DATABASE_URL"] = f"postgresql://app:secret@127.0.0.1:{closed_port}/app"
+    done = subprocess.run(
+        ["sh", "docker-entrypoint.sh", "echo", "started"],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert f"DATABASE_URL: 127.0.0.1:{closed_port} did not accept connections within 1s" in done.stderr
+    assert "started" not in done.stdout
+
+
+@needs_node
+def test_shell_entrypoint_starts_the_command_once_dependencies_answer(matrix: Matrix, tmp_path: Path) -> None:
+    case = pick(matrix, image_flavor="debian-slim", orm="drizzle", database="mysql", redis=True)
+    folder = write_case(case, tmp_path)
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        env = {
+            "PATH": "/usr/bin:/bin:/usr/local/bin",
+            "DATABASE_URL": f"mysql://app:secret@127.0.0.1:{port}/app",
+            "REDIS_URL": f"redis://127.0.0.1:{port}",
+        }
+        done = subprocess.run(
+            ["sh", "docker-entrypoint.sh", "echo", "started"],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "started"
+    assert "REDIS_URL" in done.stderr
+
+
+@needs_node
+def test_shell_entrypoint_refuses_to_start_when_migrations_fail(matrix: Matrix, tmp_path: Path) -> None:
+    case = pick(matrix, image_flavor="debian-slim", orm="drizzle", database="sqlite", migrations="entrypoint")
+    folder = write_case(case, tmp_path)  # no node_modules: the migrator cannot even load drizzle-orm
+    env = {"PATH": "/usr/bin:/bin:/usr/local/bin", "RUN_MIGRATIONS": "true", "DATABASE_URL": "file:x.db"}
+    done = subprocess.run(
+        ["sh", "docker-entrypoint.sh", "echo", "started"],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "Migrations failed: not starting the service." in done.stderr
+    assert "started" not in done.stdout
+    env["RUN_MIGRATIONS"] = "false"
+    skipped = subprocess.run(
+        ["sh", "docker-entrypoint.sh", "echo", "started"],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert skipped.stdout.strip() == "started"
+
+
+@needs_node
+def test_distroless_entrypoint_waits_then_runs_the_script_in_process(
+    matrix: Matrix, tmp_path: Path, closed_port: int
+) -> None:
+    case = pick(matrix, image_flavor="distroless", orm="none", database="postgresql", redis=True)
+    folder = write_case(case, tmp_path)
+    (folder / "app.mjs").write_text('console.log("app", process.argv.slice(2).join(","));\n')
+    env = {"PATH": "/usr/bin:/bin:/usr/local/bin", "WAIT_TIMEOUT": "1"}
+    env["DATABASE_URL"] = f"postgresql://app:secret@127.0.0.1:{closed_port}/app"
+    env["REDIS_URL"] = f"redis://127.0.0.1:{closed_port}"
+    refused = subprocess.run(
+        ["node", "docker-entrypoint.mjs", "app.mjs"],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert refused.returncode == 1
+    assert "did not accept connections" in refused.stderr
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        env["DATABASE_URL"] = f"postgresql://app:secret@127.0.0.1:{port}/app"
+        env["REDIS_URL"] = f"redis://127.0.0.1:{port}"
+        done = subprocess.run(
+            ["node", "docker-entrypoint.mjs", "app.mjs", "a", "b"],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "app a,b"
