@@ -18,7 +18,6 @@ from typing import Any
 
 from wizard.errors import TemplateError
 from wizard.plan import FileChange, Status
-from wizard.template import template_dir
 
 # Where copier would write: never created, so no earlier answers are read from it.
 _NOWHERE = Path(os.sep) / "nonexistent-ndw-preview" / "out"
@@ -54,9 +53,18 @@ class Previewer:
     """Renders the template for one answer set at a time, reusing everything it can."""
 
     def __init__(self, template: Path | None = None) -> None:
+        """Preview `template`, or by default the versioned template `ndw init` renders."""
         from copier._template import Template  # noqa: PLC0415 (copier is slow to import)
 
-        self.template_path = template or template_dir()
+        self.portable_url: str | None = None
+        if template is None:
+            from wizard.render import current_template  # noqa: PLC0415
+            from wizard.template_repo import PORTABLE_URL  # noqa: PLC0415
+
+            # The cached repository checked out at the version `ndw init` renders: copier
+            # reads `_commit` from it; `_src_path` becomes the portable URL, as in a copy.
+            template, self.portable_url = current_template().path, PORTABLE_URL
+        self.template_path = template
         try:
             self._template = Template(url=str(self.template_path))
             self._env = self._copier_worker({}).jinja_env
@@ -82,6 +90,17 @@ class Previewer:
         worker.__dict__["template"] = self._template
         if hasattr(self, "_env"):
             worker.__dict__["jinja_env"] = self._env
+        if self.portable_url is not None:
+            remember = worker._answers_to_remember
+            url = self.portable_url
+
+            def with_portable_url() -> dict[str, Any]:
+                answers = dict(remember())
+                if "_src_path" in answers:
+                    answers["_src_path"] = url
+                return answers
+
+            worker._answers_to_remember = with_portable_url  # type: ignore[method-assign]
         return worker
 
     def _walk(self, root: Path) -> list[tuple[Path, bool]]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Input, Select, Static
 
@@ -47,7 +48,7 @@ class MainScreen(Screen[None]):
         resolution = self.session.resolution
         detected = sum(1 for q in resolution.questions if q.origin == "detected")
         yield Static(
-            f"ndw · containerize [b]{self.session.worker.target.resolve().name}[/b] · "
+            f"ndw · containerize [b]{escape(self.session.worker.target.resolve().name)}[/b] · "
             f"{detected} answers detected",
             id="title",
         )
@@ -57,11 +58,16 @@ class MainScreen(Screen[None]):
                 for question in resolution.questions:
                     if question.group != group:
                         group = question.group
-                        yield Static(group, classes="group", id=f"group-{group}")
+                        yield Static(group, classes="group", id=self._group_id(group))
                     yield QuestionField(question)
             yield PreviewPane(self.session.worker.target, id="preview")
         yield Static("", id="status")
         yield Footer()
+
+    def _group_id(self, title: str) -> str:
+        """A widget id for a group title (titles may hold any character)."""
+        titles = list(dict.fromkeys(q.group for q in self.session.resolution.questions))
+        return f"group-{titles.index(title)}"
 
     async def on_mount(self) -> None:
         await self.refresh_all()
@@ -105,7 +111,7 @@ class MainScreen(Screen[None]):
             field.show(questions[name], edited=self.session.is_edited(name), detected=detected.get(name))
         for title in {q.group for q in resolution.questions}:
             visible = any(q.applies for q in resolution.questions if q.group == title)
-            self.query_one(f"#group-{title}").display = visible
+            self.query_one(f"#{self._group_id(title)}").display = visible
         problems = resolution.problems
         status = self.query_one("#status", Static)
         if problems:
