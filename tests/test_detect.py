@@ -616,8 +616,7 @@ def test_detect_output_is_an_answers_file_init_accepts(run_ndw: Run, tmp_path: P
     assert "INVALID" not in out
     answers_file = tmp_path / "answers.yml"
     answers_file.write_text(out)
-    # --force: the scaffold also writes .env.example, which some fixtures have as detection input.
-    status, _, err = run_ndw("init", repo, "--answers", answers_file, "--force")
+    status, _, err = run_ndw("init", repo, "--answers", answers_file)
     assert status == 0, err
     assert (repo / "Dockerfile").is_file()
 
