@@ -237,7 +237,7 @@ async def test_replacing_a_differing_file_asks_first(express_app: Path, previewe
 
 
 @in_event_loop
-async def test_diff_view_and_next_file(express_app: Path, previewer: Previewer) -> None:
+async def test_diff_view_next_file_and_zoom(express_app: Path, previewer: Previewer) -> None:
     app = WizardApp(Session(Worker(express_app), {}), previewer)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -250,6 +250,13 @@ async def test_diff_view_and_next_file(express_app: Path, previewer: Previewer) 
         await pilot.press("ctrl+t")
         await pilot.pause()
         assert pane.current != first and pane.current in pane.files
+        form = pilot.app.screen.query_one("#form")
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert not form.display and pane.size.width == 80
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert form.display and pilot.app.focused is not None and pilot.app.focused.id == "input-service_name"
 
 
 @in_event_loop

@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.markup import escape
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Checkbox, Footer, Input, Select, Static
 
 from wizard.errors import TemplateError
@@ -36,6 +37,7 @@ class MainScreen(Screen[None]):
         Binding("ctrl+w", "write", "Write", priority=True),
         Binding("ctrl+d", "toggle_diff", "Diff", priority=True),
         Binding("ctrl+t", "next_file", "Next file", priority=True),
+        Binding("ctrl+o", "zoom", "Zoom", priority=True),
         Binding("ctrl+s", "save_answers", "Save answers", priority=True),
     ]
 
@@ -43,6 +45,7 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.session = session
         self.previewer = previewer
+        self._form_focus: Widget | None = None
 
     def compose(self) -> ComposeResult:
         resolution = self.session.resolution
@@ -145,6 +148,15 @@ class MainScreen(Screen[None]):
 
     def action_toggle_diff(self) -> None:
         self.query_one(PreviewPane).toggle_diff()
+
+    def action_zoom(self) -> None:
+        """Give the preview the whole width (arrows scroll it), or bring the form back."""
+        self.toggle_class("zoomed")
+        if self.has_class("zoomed"):
+            self._form_focus = self.focused
+            self.query_one("#code-scroll").focus()
+        elif self._form_focus is not None:
+            self._form_focus.focus()
 
     def action_next_file(self) -> None:
         self.query_one(PreviewPane).next_file()
