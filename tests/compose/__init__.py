@@ -1,0 +1,1 @@
+"""The compose tier: `docker compose up` against a Docker engine started by the test run."""
