@@ -9,6 +9,7 @@ and writes nothing. tests/test_tui.py proves the result equals what `ndw init` w
 
 from __future__ import annotations
 
+import atexit
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -72,6 +73,8 @@ class Previewer:
             raise TemplateError(f"cannot load the template at {self.template_path}: {error}") from error
         self._env.from_string = lru_cache(maxsize=4096)(self._env.from_string)
         self._sources: list[tuple[Path, bool]] | None = None
+        # copier reads a git template from a temporary clone; remove it when ndw exits.
+        atexit.register(self._template._cleanup)
 
     def _copier_worker(self, answers: Mapping[str, Any]) -> Any:
         """A copier Worker set up exactly as `wizard.render.render_into` sets up run_copy."""
@@ -125,6 +128,9 @@ class Previewer:
         try:
             with Phase.use(Phase.PROMPT):
                 worker._ask()
+            # The answers are settled now: remember them once instead of once per file and name.
+            remembered = worker._answers_to_remember()
+            worker._answers_to_remember = lambda: remembered
             with Phase.use(Phase.RENDER):
                 files = self._render_files(worker)
         except TemplateError:
