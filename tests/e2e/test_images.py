@@ -55,14 +55,15 @@ def running(built: BuiltApp, engine: Containers, postgres: PostgresServer) -> It
 
 
 def _processes(engine: Containers, name: str) -> dict[int, tuple[str, int]]:
-    """PID -> (executable's base name, real uid) for every process in the container, from /proc.
+    """PID -> (base name of argv[0], real uid) for every process in the container, from /proc.
 
-    The executable, not `comm`: Node 24+ names its main thread "MainThread".
+    argv[0], not `comm`: Node 24+ names its main thread "MainThread"; /proc/PID/exe is
+    unreadable across uids without CAP_SYS_PTRACE.
     """
     script = (
         "for d in /proc/[0-9]*; do "
         'uid=$(sed -n "s/^Uid:[[:space:]]*\\([0-9]*\\).*/\\1/p" $d/status 2>/dev/null); '
-        "exe=$(readlink $d/exe 2>/dev/null); "
+        "exe=$(tr '\\0' '\\n' < $d/cmdline 2>/dev/null | head -n 1); "
         'printf "%s %s %s\\n" "${d#/proc/}" "${exe##*/}" "$uid"; done'
     )
     out = engine.podman("exec", "--user", "0", name, "sh", "-c", script).stdout
