@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Tab
 
 from tests.test_init import tree_state
 from wizard.answers import load_answers_file
@@ -27,7 +27,7 @@ from wizard.tui.app import WizardApp, terminal_theme
 from wizard.tui.screens.confirm import ConfirmReplace
 from wizard.tui.screens.main import MainScreen
 from wizard.tui.widgets.field import QuestionField
-from wizard.tui.widgets.preview import PreviewPane
+from wizard.tui.widgets.preview import PREFERRED, PreviewPane, tab_order
 from wizard.worker import Worker
 
 Run = Callable[..., tuple[int, str, str]]
@@ -211,6 +211,15 @@ async def test_questions_whose_when_is_false_are_hidden(express_app: Path, previ
         }
         assert {name for name, f in fields.items() if not f.display} == now_hidden
         assert fields["db_driver"].display
+        # the preview's tabs follow the files this answer set renders, in the usual order
+        pane = pilot.app.screen.query_one(PreviewPane)
+        await pilot.pause()
+        labels = [str(tab.label) for tab in pane.query(Tab)]
+        assert labels == [PREFERRED.get(path, path) for path in tab_order(list(pane.files))]
+        await choose(pilot, "orm", "none")
+        await pilot.pause()
+        labels = [str(tab.label) for tab in pane.query(Tab)]
+        assert labels == [PREFERRED.get(path, path) for path in tab_order(list(pane.files))]
 
 
 @in_event_loop

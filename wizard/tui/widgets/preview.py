@@ -49,6 +49,7 @@ class PreviewPane(Vertical):
         self.current = ""
         self.diff_mode = False
         self.note = ""
+        self._ids: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Tabs(id="files")
@@ -65,25 +66,42 @@ class PreviewPane(Vertical):
         self.note = note
         paths = tab_order(list(files))
         if paths != self.paths:
-            self.paths = paths
-            tabs = self.query_one(Tabs)
-            await tabs.clear()
-            for index, path in enumerate(paths):
-                await tabs.add_tab(Tab(PREFERRED.get(path, path), id=f"file-{index}"))
-            if self.current in paths:
-                tabs.active = f"file-{paths.index(self.current)}"
-            elif paths:
-                self.current = paths[0]
-                tabs.active = "file-0"
+            await self._update_tabs(paths)
         self.refresh_content()
+
+    async def _update_tabs(self, paths: list[str]) -> None:
+        """Remove and add only the tabs whose files came or went (each tab keeps its id)."""
+        tabs = self.query_one(Tabs)
+        for gone in [path for path in self.paths if path not in paths]:
+            await tabs.remove_tab(self._tab_id(gone))
+        for index, path in enumerate(paths):
+            if path in self.paths:
+                continue
+            tab = Tab(PREFERRED.get(path, path), id=self._tab_id(path))
+            if index:  # tabs before this one are in place already
+                await tabs.add_tab(tab, after=self._tab_id(paths[index - 1]))
+            else:
+                following = next((p for p in paths[1:] if p in self.paths), None)
+                await tabs.add_tab(tab, before=self._tab_id(following) if following else None)
+        self.paths = paths
+        if self.current not in paths:
+            self.current = paths[0] if paths else ""
+        if self.current:
+            tabs.active = self._tab_id(self.current)
+
+    def _tab_id(self, path: str) -> str:
+        """A stable widget id for a file path."""
+        if path not in self._ids:
+            self._ids[path] = f"file-{len(self._ids)}"
+        return self._ids[path]
 
     def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
         event.stop()
         if event.tab.id is None:
             return
-        index = int(event.tab.id.removeprefix("file-"))
-        if index < len(self.paths) and self.paths[index] != self.current:
-            self.current = self.paths[index]
+        path = next((p for p, tab_id in self._ids.items() if tab_id == event.tab.id), None)
+        if path is not None and path in self.paths and path != self.current:
+            self.current = path
             self.refresh_content()
             self.query_one("#code-scroll").scroll_home(animate=False)
 
