@@ -13,8 +13,6 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 from wizard.interactive import origin_text
 from wizard.questions import ResolvedQuestion
 
-__all__ = ["QuestionField", "make_control", "origin_text"]
-
 
 class FieldInput(Input):
     """A text box whose ctrl+w and ctrl+d stay the app's keys (write, diff), even while
