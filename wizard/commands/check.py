@@ -1,18 +1,72 @@
-"""`ndw check`: to be built (issue 6)."""
+"""`ndw check`: lint the scaffold on disk, report drift from its answers and newer templates."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from wizard.errors import UsageError
+if TYPE_CHECKING:
+    from wizard.check import CheckReport
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of `ndw check`."""
-    parser.add_argument("path", nargs="?", default=".", type=Path, help="repository (default: .)")
+    parser.add_argument("path", nargs="?", default=".", type=Path, help="scaffolded folder (default: .)")
+    parser.add_argument(
+        "--format", choices=["text", "json"], default="text", help="text for people, json for CI"
+    )
+    parser.add_argument("--diff", action="store_true", help="show the drift as diffs")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Not built yet."""
-    raise UsageError("`ndw check` is not available yet")
+    """Exit 0 when clean, 1 for lint findings or a newer template version."""
+    from wizard.check import run_check  # noqa: PLC0415
+    from wizard.render import current_template  # noqa: PLC0415
+
+    report = run_check(args.path, current_template())
+    if args.format == "json":
+        import json  # noqa: PLC0415
+
+        print(json.dumps(report.as_json(), indent=2))
+    else:
+        print_report(report, show_diff=args.diff)
+    return 1 if report.failed else 0
+
+
+def print_report(report: CheckReport, show_diff: bool) -> None:
+    """The findings for people, through Rich."""
+    from rich.console import Console  # noqa: PLC0415
+    from rich.markup import escape  # noqa: PLC0415
+
+    console = Console(highlight=False, soft_wrap=True)
+    if report.lint:
+        console.print(f"[bold red]Lint:[/] {len(report.lint)} finding(s)")
+        for item in report.lint:
+            console.print(
+                f"  {escape(item['path'])}:{item['line']}  {escape(item['code'])} "
+                f"({item['tool']})  {escape(item['message'])}"
+            )
+    else:
+        console.print("[green]Lint:[/] hadolint, shellcheck and the compose schema found nothing.")
+    if report.render_error:
+        console.print(f"[bold red]Answers:[/] they no longer render: {escape(report.render_error)}")
+        console.print("  Fix them with `ndw update --set KEY=VALUE`.", style="dim")
+    elif report.drift:
+        console.print(
+            f"[yellow]Drift:[/] {len(report.drift)} file(s) differ from what the answers generate "
+            "(your own edits show here; that is fine, `ndw update` keeps them):"
+        )
+        for drifted in report.drift:
+            console.print(f"  {drifted.status:>7}  {escape(drifted.path)}")
+            if show_diff and drifted.diff:
+                console.print(escape(drifted.diff), end="")
+    else:
+        console.print("[green]Drift:[/] none; the files are exactly what the answers generate.")
+    if report.outdated:
+        console.print(
+            f"[bold red]Template:[/] {report.current_version} is available; this scaffold is on "
+            f"{report.recorded_version}. Run `ndw update` to merge it."
+        )
+    else:
+        console.print(f"[green]Template:[/] current ({report.current_version}).")

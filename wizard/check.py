@@ -1,0 +1,125 @@
+"""`ndw check`: lint the scaffold on disk, show drift from its answers, spot a newer template.
+
+Drift is what differs between the files on disk and what the recorded answers render to
+with the current template version: hand edits show up here on purpose. It is reported as
+information; lint findings and an outdated template are what make the check fail.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wizard.template import ANSWERS_FILE
+from wizard.template_repo import TemplateRepo, parse_version
+from wizard.update import read_answers_file
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One generated file that is not what the answers render to."""
+
+    path: str
+    status: str  # "edited" or "missing"
+    diff: str
+
+
+@dataclass
+class CheckReport:
+    """Everything `ndw check` found."""
+
+    path: str
+    recorded_version: str
+    current_version: str
+    lint: list[dict[str, Any]] = field(default_factory=list)
+    drift: list[Drift] = field(default_factory=list)
+    render_error: str = ""
+
+    @property
+    def outdated(self) -> bool:
+        """Whether a newer template version than the scaffold's exists."""
+        recorded = parse_version(self.recorded_version)
+        current = parse_version(self.current_version)
+        if recorded is None or current is None:
+            return self.recorded_version != self.current_version
+        return current > recorded
+
+    @property
+    def failed(self) -> bool:
+        """Lint findings, a newer template, or answers that no longer render."""
+        return bool(self.lint) or self.outdated or bool(self.render_error)
+
+    def as_json(self) -> dict[str, Any]:
+        """The report for CI (`--format json`)."""
+        return {
+            "path": self.path,
+            "ok": not self.failed,
+            "template": {
+                "recorded": self.recorded_version,
+                "current": self.current_version,
+                "outdated": self.outdated,
+            },
+            "lint": self.lint,
+            "drift": [asdict(item) for item in self.drift],
+            "render_error": self.render_error or None,
+        }
+
+
+def run_check(path: Path, repo: TemplateRepo) -> CheckReport:
+    """Lint, compare with a fresh render, compare versions."""
+    from wizard.errors import UsageError  # noqa: PLC0415
+
+    if not path.is_dir():
+        raise UsageError(f"{path} is not a directory")
+    root = path.resolve()
+    data = read_answers_file(root)
+    report = CheckReport(str(path), str(data.get("_commit") or "(none)"), repo.ref)
+    report.lint = [_finding_dict(finding, root) for finding in _lint(root)]
+    answers = {key: value for key, value in data.items() if not str(key).startswith("_")}
+    try:
+        report.drift = drift(root, answers, repo)
+    except Exception as error:  # an answer the current template refuses, a copier error
+        report.render_error = str(getattr(error, "message", error))
+    return report
+
+
+def _lint(root: Path) -> list[Any]:
+    from wizard.lint import lint_scaffold  # noqa: PLC0415
+
+    return list(lint_scaffold(root))
+
+
+def _finding_dict(finding: Any, root: Path) -> dict[str, Any]:
+    data = asdict(finding)
+    found = Path(data["path"])
+    if found.is_absolute() and found.is_relative_to(root):
+        data["path"] = found.relative_to(root).as_posix()
+    return data
+
+
+def drift(root: Path, answers: dict[str, Any], repo: TemplateRepo) -> list[Drift]:
+    """Files on disk that differ from (or miss) what the answers render to now."""
+    from wizard.render import rendered_scaffold  # noqa: PLC0415
+
+    found = []
+    with rendered_scaffold(answers, repo=repo) as rendered:
+        for source in sorted(p for p in rendered.rglob("*") if p.is_file()):
+            relative = source.relative_to(rendered).as_posix()
+            if relative == ANSWERS_FILE:
+                continue  # its _commit line is the version check's business
+            on_disk = root / relative
+            if not on_disk.is_file():
+                found.append(Drift(relative, "missing", ""))
+                continue
+            expected, actual = source.read_bytes(), on_disk.read_bytes()
+            if expected != actual:
+                found.append(Drift(relative, "edited", _diff(relative, expected, actual)))
+    return found
+
+
+def _diff(name: str, expected: bytes, actual: bytes) -> str:
+    old = expected.decode("utf-8", errors="replace").splitlines(keepends=True)
+    new = actual.decode("utf-8", errors="replace").splitlines(keepends=True)
+    return "".join(difflib.unified_diff(old, new, f"generated/{name}", f"disk/{name}"))
