@@ -135,14 +135,20 @@ class Stacks:
         return Stack(self.engine, dest, f"ndw-{variant}", filled)
 
     def load_images(self, stack: Stack, app: FixtureApp) -> None:
-        """Build the app image (once) under every name a service with `build:` gives it, and a
-        stand-in for every other image the stack names."""
-        app_images = sorted({s["image"] for s in stack.services.values() if "build" in s and s.get("image")})
-        assert app_images, "no service with build: and image: in compose.yaml"
+        """Build the app image once, load it under every name a service with `build:` uses, and
+        a stand-in for every other image the stack names."""
+        project = stack.config().get("name", stack.project)
+        builds = {name: s["build"] for name, s in stack.services.items() if "build" in s}
+        assert builds, "no service with build: in compose.yaml"
+        targets = {json.dumps(build, sort_keys=True) for build in builds.values()}
+        assert len(targets) == 1, f"services build different images, the test builds one: {builds}"
+        # A service with `build:` and no `image:` gets compose's default name, <project>-<service>.
+        app_images = sorted({stack.services[name].get("image") or f"{project}-{name}" for name in builds})
         local = f"localhost/ndw-compose/{stack.root.name}:latest"
         app.build(self.builder, stack.root, local)
-        for image in app_images:
-            move_to_docker(self.builder, local, image, self.engine)
+        move_to_docker(self.builder, local, app_images[0], self.engine)
+        for image in app_images[1:]:
+            self.engine.docker("tag", app_images[0], image)
         for service in stack.services.values():
             image = service.get("image")
             if image and image not in app_images and image not in self.loaded:
