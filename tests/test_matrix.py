@@ -557,3 +557,12 @@ def test_distroless_entrypoint_waits_then_runs_the_script_in_process(
         )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "app a,b"
+
+
+def test_rendered_files_have_no_blank_line_soup_or_trailing_spaces(matrix: Matrix) -> None:
+    for case in matrix.cases:
+        for path, text in case.files.items():
+            assert text.endswith("\n") and not text.endswith("\n\n"), f"{case.name}: {path} ending"
+            assert "\n\n\n" not in text, f"{case.name}: {path} has two blank lines in a row"
+            trailing = [n for n, line in enumerate(text.splitlines(), 1) if line != line.rstrip()]
+            assert not trailing, f"{case.name}: {path} trailing spaces on lines {trailing[:5]}"
