@@ -176,15 +176,48 @@ def _rest(scaffold: Scaffold) -> tuple[dict[str, Any], str, str]:
 
 
 def validate_changes(scaffold: Scaffold, given: Mapping[str, Any]) -> dict[str, Any]:
-    """Check the changed answers against the current questions, with the recorded ones around them."""
+    """The changed answers, checked against the current questions with the recorded ones around them.
+
+    A recorded answer that the change makes invalid (`database: none` once `orm` is set)
+    falls back to its default, as copier does; a changed answer that is invalid is an error.
+    """
     if not given:
         return {}
     from wizard.questions import QuestionSet  # noqa: PLC0415
 
-    resolution = QuestionSet().resolve(given, scaffold.answers, folder_name=scaffold.path.name)
+    questions = QuestionSet()
+    recorded = _without_followed_defaults(questions, scaffold.answers, given)
+    while True:
+        resolution = questions.resolve(given, recorded, folder_name=scaffold.path.name)
+        stale = [p.field for p in resolution.problems if p.field in recorded and p.field not in given]
+        if not stale:
+            break
+        for name in stale:
+            del recorded[name]
     resolution.require_valid("the changed answers")
+    recorded = {key: value for key, value in recorded.items() if key not in given}
     settled = resolution.answers
-    return {key: settled[key] for key in given if key in settled}
+    changed = {key for key in settled if key in given or key not in recorded}
+    return {key: settled[key] for key in changed if settled[key] != scaffold.answers.get(key, object())}
+
+
+def _without_followed_defaults(
+    questions: Any, recorded: Mapping[str, Any], given: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Recorded answers minus those that were their (computed) default: those follow the change.
+
+    `schema_path: drizzle.config.ts` was Drizzle's default; after `--set orm=prisma` it
+    becomes Prisma's default instead of staying behind.
+    """
+    kept = dict(recorded)
+    for name in questions.names:
+        if name in given or name not in recorded or "{{" not in str(questions.raw(name).get("default", "")):
+            continue
+        others = {key: value for key, value in recorded.items() if key != name}
+        old = questions.resolve(None, others).by_name()[name]
+        if old.origin == "default" and old.value == recorded[name]:
+            del kept[name]
+    return kept
 
 
 def _update_in(

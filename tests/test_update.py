@@ -1,0 +1,287 @@
+"""`ndw update`: an older template version merged into edited scaffolds, answer changes, errors.
+
+An older template version (0.0.1) is built here from the current template with known
+differences: an extra header line in the Dockerfile and compose.yaml, and no DOCKER.md.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wizard import __version__, render
+from wizard.questions import QuestionSet
+from wizard.template import seed_patterns, template_dir
+from wizard.template_repo import PORTABLE_URL, TemplateRepo, local_repo, write_bundle
+
+OLD = "0.0.1"
+DOCKER_HEADER = "# dockerfile header of template 0.0.1\n"
+COMPOSE_HEADER = "# compose header of template 0.0.1\n"
+Run = Callable[..., tuple[int, str, str]]
+
+
+def git(path: Path, *args: str) -> str:
+    """git with a fixed identity; fails the test on error."""
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(path), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+def build_old_template(folder: Path) -> Path:
+    """The current template with 0.0.1's differences."""
+    shutil.copytree(template_dir(), folder)
+    dockerfile = folder / "template" / "Dockerfile.jinja"
+    dockerfile.write_text(DOCKER_HEADER + dockerfile.read_text())
+    compose = folder / "template" / "compose.yaml.jinja"
+    compose.write_text(COMPOSE_HEADER + compose.read_text())
+    (folder / "template" / "DOCKER.md.jinja").unlink()
+    return folder
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TemplateRepo]:
+    """ndw's template history with 0.0.1 before the current version, in a private cache."""
+    work = tmp_path_factory.mktemp("history")
+    bundle = work / "old.bundle"
+    write_bundle(build_old_template(work / "old-template"), OLD, bundle, None)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NDW_TEMPLATE_HISTORY", str(bundle))
+        patch.setenv("NDW_CACHE_DIR", str(work / "ndw-cache"))
+        patch.setenv("COPIER_CACHE_DIR", str(work / "copier-cache"))
+        render.current_template.cache_clear()
+        repo = local_repo(template_dir(), __version__)
+        yield repo
+    render.current_template.cache_clear()
+
+
+def answers(**changes: Any) -> dict[str, Any]:
+    """Valid answers for a small Express service."""
+    return QuestionSet().resolve({"service_name": "orders-api", **changes}).require_valid()
+
+
+def scaffold(project: Path, repo: TemplateRepo, version: str, **changes: Any) -> Path:
+    """A committed repository scaffolded with template `version`."""
+    project.mkdir(parents=True)
+    (project / "package.json").write_text('{"name": "orders-api"}\n')
+    with render.rendered_scaffold(answers(**changes), repo=TemplateRepo(repo.path, version)) as out:
+        shutil.copytree(out, project, dirs_exist_ok=True)
+    git(project, "init", "--quiet")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", "scaffold")
+    return project
+
+
+def commit_all(project: Path, message: str = "edit") -> None:
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", message)
+
+
+def edit_by_hand(project: Path) -> None:
+    """The user's own lines at the end of the Dockerfile and compose.yaml, committed."""
+    with (project / "Dockerfile").open("a") as handle:
+        handle.write("# my own Dockerfile line\n")
+    with (project / "compose.yaml").open("a") as handle:
+        handle.write("# my own compose line\n")
+    commit_all(project)
+
+
+def test_the_old_scaffold_records_a_portable_source_and_its_version(
+    history: TemplateRepo, tmp_path: Path
+) -> None:
+    project = scaffold(tmp_path / "app", history, OLD)
+    recorded = (project / ".copier-answers.yml").read_text()
+    assert f"_commit: {OLD}" in recorded
+    assert f"_src_path: {PORTABLE_URL}" in recorded
+    assert str(history.path) not in recorded and "/tmp" not in recorded
+    assert (project / "Dockerfile").read_text().startswith(DOCKER_HEADER)
+    assert history.versions() == [OLD, history.ref]
+
+
+def test_update_keeps_edits_lands_template_changes_and_adds_files(
+    history: TemplateRepo, tmp_path: Path, run_ndw: Run
+) -> None:
+    project = scaffold(tmp_path / "app", history, OLD)
+    edit_by_hand(project)
+    status, out, err = run_ndw("update", project)
+    assert status == 0, err
+    dockerfile = (project / "Dockerfile").read_text()
+    compose = (project / "compose.yaml").read_text()
+    assert "# my own Dockerfile line" in dockerfile and "# my own compose line" in compose
+    assert DOCKER_HEADER not in dockerfile and COMPOSE_HEADER not in compose
+    assert (project / "DOCKER.md").is_file()
+    assert f"_commit: {history.ref}" in (project / ".copier-answers.yml").read_text()
+    assert "merged" in out and "Dockerfile" in out and "DOCKER.md" in out
+    assert "<<<<<<<" not in dockerfile
+
+
+def test_the_same_update_with_plain_copier_gives_the_same_files(
+    history: TemplateRepo, tmp_path: Path, run_ndw: Run
+) -> None:
+    by_ndw = scaffold(tmp_path / "ndw", history, OLD)
+    by_copier = scaffold(tmp_path / "copier", history, OLD)
+    for project in (by_ndw, by_copier):
+        edit_by_hand(project)
+    assert run_ndw("update", by_ndw)[0] == 0
+    config = tmp_path / "gitconfig"
+    subprocess.run(
+        ["git", "config", "--file", str(config), f"url.{history.path}.insteadOf", PORTABLE_URL], check=True
+    )
+    copier = Path(shutil.which("copier") or "copier")
+    env = {
+        "PATH": str(copier.parent) + ":/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "GIT_CONFIG_GLOBAL": str(config),
+    }
+    done = subprocess.run(
+        [str(copier), "update", "--defaults", "--trust", "--skip-tasks", str(by_copier)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    files = sorted(p.relative_to(by_ndw).as_posix() for p in by_ndw.rglob("*") if ".git" not in p.parts)
+    assert files == sorted(
+        p.relative_to(by_copier).as_posix() for p in by_copier.rglob("*") if ".git" not in p.parts
+    )
+    for name in files:
+        if (by_ndw / name).is_file():
+            assert (by_ndw / name).read_bytes() == (by_copier / name).read_bytes(), name
+
+
+def conflicting_edit(project: Path) -> None:
+    """The user rewrites the very line the template removes."""
+    dockerfile = project / "Dockerfile"
+    dockerfile.write_text(dockerfile.read_text().replace(DOCKER_HEADER, "# my rewritten header\n"))
+    commit_all(project)
+
+
+def test_a_genuine_conflict_is_marked_inline_and_exits_1(
+    history: TemplateRepo, tmp_path: Path, run_ndw: Run
+) -> None:
+    project = scaffold(tmp_path / "app", history, OLD)
+    conflicting_edit(project)
+    status, out, _err = run_ndw("update", project)
+    assert status == 1
+    dockerfile = (project / "Dockerfile").read_text()
+    assert "<<<<<<< before updating" in dockerfile and ">>>>>>> after updating" in dockerfile
+    assert "conflicted" in out and "Dockerfile" in out.split("conflicted", 1)[1]
+
+
+def test_a_genuine_conflict_goes_to_a_rej_file(history: TemplateRepo, tmp_path: Path, run_ndw: Run) -> None:
+    project = scaffold(tmp_path / "app", history, OLD)
+    conflicting_edit(project)
+    status, out, _err = run_ndw("update", project, "--conflict", "rej")
+    assert status == 1
+    assert (project / "Dockerfile.rej").is_file()
+    assert "<<<<<<<" not in (project / "Dockerfile").read_text()
+    assert "Dockerfile.rej" in out
+
+
+def test_dry_run_shows_the_diff_and_writes_nothing(
+    history: TemplateRepo, tmp_path: Path, run_ndw: Run
+) -> None:
+    project = scaffold(tmp_path / "app", history, OLD)
+    edit_by_hand(project)
+    before = git(project, "rev-parse", "HEAD")
+    status, out, err = run_ndw("update", project, "--dry-run")
+    assert status == 0, err
+    assert "-# dockerfile header of template 0.0.1" in out and "+++ b/DOCKER.md" in out
+    assert "nothing was written" in out
+    assert git(project, "status", "--porcelain") == "" and git(project, "rev-parse", "HEAD") == before
+    assert not (project / "DOCKER.md").exists()
+
+
+def fresh(repo: TemplateRepo, **changes: Any) -> dict[str, bytes]:
+    """What `ndw init` writes for these answers, except seeds (`_skip_if_exists`) that stay the user's."""
+    with render.rendered_scaffold(answers(**changes), repo=repo) as out:
+        return {
+            p.relative_to(out).as_posix(): p.read_bytes()
+            for p in out.rglob("*")
+            if p.is_file() and p.name not in seed_patterns()
+        }
+
+
+def on_disk(project: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(project).as_posix(): p.read_bytes()
+        for p in project.rglob("*")
+        if p.is_file()
+        and ".git" not in p.parts
+        and p.name != "package.json"
+        and p.name not in seed_patterns()
+    }
+
+
+def test_set_orm_swaps_the_orm_parts_and_reports_deleted_files(
+    history: TemplateRepo, tmp_path: Path, run_ndw: Run
+) -> None:
+    project = scaffold(tmp_path / "app", history, history.ref)
+    status, _out, err = run_ndw("update", project, "--set", "orm=drizzle")
+    assert status == 0, err
+    assert on_disk(project) == fresh(history, orm="drizzle")
+    assert "orm: drizzle" in (project / ".copier-answers.yml").read_text()
+    assert on_disk(project) != fresh(history), "the ORM changes the scaffold"
+    commit_all(project, "drizzle")
+    status, out, err = run_ndw("update", project, "--set", "orm=prisma")
+    assert status == 0, err
+    assert on_disk(project) == fresh(history, orm="prisma")
+    drizzle_only = set(fresh(history, orm="drizzle")) - set(fresh(history, orm="prisma"))
+    assert drizzle_only, "the template has a file only for Drizzle"
+    for name in drizzle_only:
+        assert not (project / name).exists() and name in out.split("deleted", 1)[1]
+    assert "git restore" in out
+
+
+def test_an_invalid_changed_answer_names_field_value_and_writes_nothing(
+    history: TemplateRepo, tmp_path: Path, run_ndw: Run
+) -> None:
+    project = scaffold(tmp_path / "app", history, OLD)
+    status, _out, err = run_ndw("update", project, "--set", "orm=sequelize")
+    assert status == 2
+    assert "orm" in err and "sequelize" in err and "prisma" in err
+    status, _out, err = run_ndw("update", project, "--set", "prot=8080")
+    assert status == 2 and "prot" in err and "port" in err
+    assert git(project, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        ("no-git", "not in a git repository"),
+        ("dirty", "uncommitted changes"),
+        ("no-answers", "ndw init"),
+        ("newer", "newer ndw"),
+        ("unknown", "not in this installation's history"),
+    ],
+)
+def test_errors_say_what_to_do_and_write_nothing(
+    history: TemplateRepo, tmp_path: Path, run_ndw: Run, setup: str, expected: str
+) -> None:
+    project = scaffold(tmp_path / "app", history, OLD)
+    answers_file = project / ".copier-answers.yml"
+    if setup == "no-git":
+        shutil.rmtree(project / ".git")
+    elif setup == "dirty":
+        (project / "Dockerfile").write_text("FROM scratch\n")
+    elif setup == "no-answers":
+        answers_file.unlink()
+        commit_all(project)
+    else:
+        version = "99.0.0" if setup == "newer" else "0.0.0"
+        answers_file.write_text(answers_file.read_text().replace(f"_commit: {OLD}", f"_commit: {version}"))
+        commit_all(project)
+    before = on_disk(project)
+    status, _out, err = run_ndw("update", project)
+    assert status == 2, err
+    assert expected in err
+    assert on_disk(project) == before
