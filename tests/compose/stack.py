@@ -149,8 +149,16 @@ class Stacks:
         move_to_docker(self.builder, local, app_images[0], self.engine)
         for image in app_images[1:]:
             self.engine.docker("tag", app_images[0], image)
-        for service in stack.services.values():
+        self.load_standins(stack, exclude=set(app_images))
+
+    def load_standins(
+        self, stack: Stack, exclude: set[str] | None = None, only: set[str] | None = None
+    ) -> None:
+        """A stand-in for every image the stack's services (or ONLY those) name, except EXCLUDE."""
+        for name, service in stack.services.items():
             image = service.get("image")
-            if image and image not in app_images and image not in self.loaded:
+            if only is not None and name not in only:
+                continue
+            if image and "build" not in service and image not in (exclude or set()) | self.loaded:
                 build_standin(image, self.builder, self.engine)
                 self.loaded.add(image)

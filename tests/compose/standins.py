@@ -19,7 +19,7 @@ from tests.support.rootfs import debian_base_image
 IMAGES_DIR = Path(__file__).parent / "images"
 # Debian suite the stand-ins are built from (trixie carries PostgreSQL 17 and Redis 8).
 SUITE = "trixie"
-KNOWN = ("postgres", "redis")
+KNOWN = ("postgres", "redis", "mysql")
 
 
 def repository(image: str) -> str:

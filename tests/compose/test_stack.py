@@ -35,6 +35,14 @@ VARIANTS = {
     "entrypoint": {"migrations": "entrypoint", "redis": "false"},
     "job-redis": {"migrations": "job", "redis": "true"},
 }
+# The db service alone for MySQL (the fixture's code speaks PostgreSQL): stand-in on MariaDB.
+MYSQL = {"database": "mysql", "db_driver": "mysql2", "migrations": "job"}
+# Each variant and the secret whose absence must stop `up`.
+REQUIRED = {
+    "job-redis": ("POSTGRES_PASSWORD", VARIANTS["job-redis"]),
+    "mysql-root": ("MYSQL_ROOT_PASSWORD", MYSQL),
+    "mysql-user": ("MYSQL_PASSWORD", MYSQL),
+}
 STOP_LIMIT = 10.0  # seconds per container (Docker's default stop timeout before SIGKILL)
 UP_TIMEOUT = 240
 
@@ -119,6 +127,43 @@ def _timestamp(nanos: str | int) -> float:
     return int(nanos) / 1e9
 
 
+def down_and_check(stack: Stack) -> None:
+    """`docker compose down`: every running container ends within 10 s of it, none by SIGKILL."""
+    running = {row["Name"] for row in stack.containers(all_states=False)}
+    since = time.time()
+    events = subprocess.Popen(
+        [stack.engine.cli, "events", "--since", f"{since:.3f}", "--format", "{{json .}}",
+         "--filter", "type=container", "--filter", f"label=com.docker.compose.project={stack.project}"],
+        env=stack.engine.env(), stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        started = time.monotonic()
+        stack.compose("down", timeout=120)
+        TIMINGS[f"{stack.root.name}: down"] = time.monotonic() - started
+        time.sleep(1)
+    finally:
+        events.terminate()
+    out, _ = events.communicate(timeout=10)
+    died: dict[str, tuple[float, int]] = {}
+    killed: set[str] = set()
+    for line in out.splitlines():
+        event = json.loads(line)
+        name = event["Actor"]["Attributes"].get("name", "")
+        if event["Action"] == "die":
+            died[name] = (
+                _timestamp(event["timeNano"]) - since,
+                int(event["Actor"]["Attributes"]["exitCode"]),
+            )
+        elif event["Action"] == "kill" and event["Actor"]["Attributes"].get("signal") in ("9", "SIGKILL"):
+            killed.add(name)
+    assert running <= set(died), f"no die event for {running - set(died)}: {out}"
+    for name in running:
+        seconds, code = died[name]
+        assert seconds < STOP_LIMIT, f"{name} took {seconds:.1f}s to stop"
+        assert name not in killed and code != 137, f"{name} was killed (exit {code})"
+    assert stack.containers() == []
+
+
 @pytest.fixture(params=sorted(VARIANTS), scope="module")
 def stack(request: pytest.FixtureRequest, stacks: Stacks) -> Iterator[Stack]:
     """A scaffolded variant with every image it names loaded; removed (with volumes) afterwards."""
@@ -168,39 +213,7 @@ def test_up_healthy_migrates_once_answers_and_stops(stack: Stack) -> None:
     assert notes_listed(base) == ["kept across restarts"]
 
     # down: every container ends within 10 s of the request, without Docker's SIGKILL.
-    running = {row["Name"] for row in stack.containers(all_states=False)}
-    since = time.time()
-    events = subprocess.Popen(
-        [stack.engine.cli, "events", "--since", f"{since:.3f}", "--format", "{{json .}}",
-         "--filter", "type=container", "--filter", f"label=com.docker.compose.project={stack.project}"],
-        env=stack.engine.env(), stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        started = time.monotonic()
-        stack.compose("down", timeout=120)
-        TIMINGS[f"{stack.root.name}: down"] = time.monotonic() - started
-        time.sleep(1)
-    finally:
-        events.terminate()
-    out, _ = events.communicate(timeout=10)
-    died: dict[str, tuple[float, int]] = {}
-    killed: set[str] = set()
-    for line in out.splitlines():
-        event = json.loads(line)
-        name = event["Actor"]["Attributes"].get("name", "")
-        if event["Action"] == "die":
-            died[name] = (
-                _timestamp(event["timeNano"]) - since,
-                int(event["Actor"]["Attributes"]["exitCode"]),
-            )
-        elif event["Action"] == "kill" and event["Actor"]["Attributes"].get("signal") in ("9", "SIGKILL"):
-            killed.add(name)
-    assert running <= set(died), f"no die event for {running - set(died)}: {out}"
-    for name in running:
-        seconds, code = died[name]
-        assert seconds < STOP_LIMIT, f"{name} took {seconds:.1f}s to stop"
-        assert name not in killed and code != 137, f"{name} was killed (exit {code})"
-    assert stack.containers() == []
+    down_and_check(stack)
 
 
 def _config_strings(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
@@ -215,10 +228,10 @@ def _config_strings(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
         yield key, value
 
 
-@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("variant", [*sorted(VARIANTS), "mysql"])
 def test_config_holds_no_secret_that_is_not_in_dotenv(variant: str, stacks: Stacks) -> None:
     """Every password in `docker compose config` is one of the values `.env` holds."""
-    stack = stacks.scaffold(APP, f"config-{variant}", VARIANTS[variant])
+    stack = stacks.scaffold(APP, f"config-{variant}", VARIANTS.get(variant, MYSQL))
     assert stack.secrets, ".env.example has no secret to fill in"
     allowed = set(stack.secrets.values())
     seen: set[str] = set()
@@ -242,16 +255,19 @@ def required_message(compose_yaml: str, variable: str) -> str:
 
 
 @pytest.mark.parametrize("how", ["absent", "empty"])
-def test_up_without_database_password_fails_at_once(how: str, stacks: Stacks) -> None:
-    """`.env` without POSTGRES_PASSWORD: `up` fails within seconds with the scaffold's message."""
-    stack = stacks.scaffold(APP, f"nopass-{how}", VARIANTS["job-redis"])
+@pytest.mark.parametrize("case", sorted(REQUIRED))
+def test_up_without_a_required_secret_fails_at_once(case: str, how: str, stacks: Stacks) -> None:
+    """`.env` without the database password: `up` fails within seconds with the scaffold's message."""
+    variable, answers = REQUIRED[case]
+    stack = stacks.scaffold(APP, f"missing-{case}-{how}", answers)
     env_file = stack.root / ".env"
     lines = env_file.read_text().splitlines()
-    keep = [line for line in lines if not line.startswith("POSTGRES_PASSWORD=")]
+    keep = [line for line in lines if not line.startswith(f"{variable}=")]
+    assert keep != lines, f".env.example has no {variable}"
     if how == "empty":
-        keep.append("POSTGRES_PASSWORD=")
+        keep.append(f"{variable}=")
     env_file.write_text("\n".join(keep) + "\n")
-    message = required_message((stack.root / "compose.yaml").read_text(), "POSTGRES_PASSWORD")
+    message = required_message((stack.root / "compose.yaml").read_text(), variable)
 
     started = time.monotonic()
     result = stack.compose("up", "--detach", "--wait", "--no-build", check=False, timeout=60)
@@ -263,3 +279,24 @@ def test_up_without_database_password_fails_at_once(how: str, stacks: Stacks) ->
         "ps", "--all", "--quiet", "--filter", f"label=com.docker.compose.project={stack.project}"
     )
     assert listed.stdout.strip() == ""
+
+
+def test_mysql_db_service_starts_healthy_with_its_user(stacks: Stacks) -> None:
+    """database=mysql: `up --wait db` is healthy; MYSQL_USER reaches MYSQL_DATABASE; down is clean."""
+    stack = stacks.scaffold(APP, "mysql", MYSQL)
+    stacks.load_standins(stack, only={"db"})
+    try:
+        started = time.monotonic()
+        stack.compose("up", "--detach", "--wait", "--pull", "never", "db", timeout=UP_TIMEOUT)
+        TIMINGS["mysql: db up to healthy"] = time.monotonic() - started
+        rows = stack.containers()
+        assert [(row["Service"], row["Health"]) for row in rows] == [("db", "healthy")], rows
+        env = stack.services["db"]["environment"]
+        query = stack.compose(
+            "exec", "-T", "db", "mysql", "--host=127.0.0.1", f"--user={env['MYSQL_USER']}",
+            f"--password={env['MYSQL_PASSWORD']}", env["MYSQL_DATABASE"], "-NBe", "SELECT DATABASE()",
+        )  # fmt: skip
+        assert query.stdout.strip() == env["MYSQL_DATABASE"]
+        down_and_check(stack)
+    finally:
+        stack.compose("down", "--volumes", "--timeout", "1", check=False)
