@@ -6,6 +6,7 @@ differences: an extra header line in the Dockerfile and compose.yaml, and no DOC
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
@@ -285,3 +286,113 @@ def test_errors_say_what_to_do_and_write_nothing(
     assert status == 2, err
     assert expected in err
     assert on_disk(project) == before
+
+
+# --- From the installed wheel, with no network -------------------------------------------
+
+
+def offline(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run `command` in a fresh network namespace (no network at all)."""
+    return subprocess.run(
+        ["unshare", "--net", "--", *command], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def wheel_venv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """A fresh venv holding only the built wheel; dependencies come from the test venv via a .pth."""
+    import site
+    import sys
+    import sysconfig
+
+    if (
+        shutil.which("unshare") is None
+        or subprocess.run(["unshare", "--net", "true"], check=False).returncode
+    ):
+        pytest.skip("unshare --net is not available (needs root)")
+    work = tmp_path_factory.mktemp("wheel")
+    root = Path(__file__).resolve().parent.parent
+    pip = [sys.executable, "-m", "pip"]
+    subprocess.run(
+        [*pip, "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(work / "dist"), str(root)],
+        check=True,
+    )
+    wheel = next((work / "dist").glob("node_docker_wizard-*.whl"))
+    venv = work / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([*pip, "--python", str(python), "install", "--quiet", "--no-deps", str(wheel)], check=True)
+    purelib = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
+    deps = [*site.getsitepackages(), sysconfig.get_path("purelib")]
+    (purelib / "zz_test_dependencies.pth").write_text("\n".join(dict.fromkeys(deps)) + "\n")
+    env = {
+        "PATH": f"{venv / 'bin'}:/usr/bin:/bin",
+        "HOME": str(work / "home"),
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+    }
+    where = offline([str(python), "-c", "import wizard; print(wizard.__file__)"], work, env)
+    assert where.stdout.startswith(str(purelib)), where.stdout + where.stderr
+    return venv, env
+
+
+def test_the_wheel_carries_its_template_as_a_tagged_version(
+    wheel_venv: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    venv, env = wheel_venv
+    script = (
+        "from wizard.render import current_template; from wizard.template_repo import git;"
+        "r = current_template(); print(r.ref); print(r.path);"
+        "print(git('rev-parse', r.ref + '^{commit}', cwd=r.path).strip())"
+    )
+    done = offline([str(venv / "bin" / "python"), "-c", script], tmp_path, env)
+    assert done.returncode == 0, done.stderr
+    ref, _path, commit = done.stdout.split()
+    assert ref == __version__
+    bundle = next(venv.glob("lib/python*/site-packages/wizard/scaffolds/history/node-service.bundle"))
+    heads = subprocess.run(
+        ["git", "bundle", "list-heads", str(bundle)], capture_output=True, text=True
+    ).stdout
+    assert f"{commit} refs/tags/{__version__}" in heads, "the installed template is the bundled version as is"
+
+
+def test_init_then_update_from_the_wheel_offline(
+    wheel_venv: tuple[Path, dict[str, str]], history: TemplateRepo, tmp_path: Path
+) -> None:
+    venv, env = wheel_venv
+    bundle = Path(os.environ["NDW_TEMPLATE_HISTORY"])
+    env = {**env, "NDW_TEMPLATE_HISTORY": str(bundle)}
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "package.json").write_text('{"name": "orders-api", "dependencies": {"express": "5"}}\n')
+    script = (
+        "import shutil, sys; from pathlib import Path; from wizard import render;"
+        "from wizard.questions import QuestionSet; from wizard.template_repo import TemplateRepo;"
+        "a = QuestionSet().resolve({'service_name': 'orders-api'}).require_valid();"
+        f"r = TemplateRepo(render.current_template().path, {OLD!r});"
+        "cm = render.rendered_scaffold(a, repo=r); out = cm.__enter__();"
+        "shutil.copytree(out, sys.argv[1], dirs_exist_ok=True)"
+    )
+    done = offline([str(venv / "bin" / "python"), "-c", script, str(project)], project, env)
+    assert done.returncode == 0, done.stderr
+    git(project, "init", "--quiet")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", "scaffold")
+    edit_by_hand(project)
+    done = offline([str(venv / "bin" / "ndw"), "update", "."], project, env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    dockerfile = (project / "Dockerfile").read_text()
+    assert "# my own Dockerfile line" in dockerfile and DOCKER_HEADER not in dockerfile
+    assert (project / "DOCKER.md").is_file()
+    recorded = (project / ".copier-answers.yml").read_text()
+    assert f"_src_path: {PORTABLE_URL}" in recorded and f"_commit: {__version__}" in recorded
+    assert str(tmp_path) not in recorded and env["HOME"] not in recorded
