@@ -359,9 +359,7 @@ def test_the_wheel_carries_its_template_as_a_tagged_version(
     ref, _path, commit = done.stdout.split()
     assert ref == __version__
     bundle = next(venv.glob("lib/python*/site-packages/wizard/scaffolds/history/node-service.bundle"))
-    heads = subprocess.run(
-        ["git", "bundle", "list-heads", str(bundle)], capture_output=True, text=True
-    ).stdout
+    heads = git(tmp_path, "bundle", "list-heads", str(bundle))
     assert f"{commit} refs/tags/{__version__}" in heads, "the installed template is the bundled version as is"
 
 
