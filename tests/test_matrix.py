@@ -487,6 +487,23 @@ def test_shell_entrypoint_starts_the_command_once_dependencies_answer(matrix: Ma
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "started"
     assert "REDIS_URL" in done.stderr
+    # The migration job shares the entrypoint but gets no REDIS_URL: it must not wait for Redis.
+    del env["REDIS_URL"]
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        env["DATABASE_URL"] = f"mysql://app:secret@127.0.0.1:{server.getsockname()[1]}/app"
+        job = subprocess.run(
+            ["sh", "docker-entrypoint.sh", "echo", "migrated"],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    assert job.returncode == 0, job.stderr
+    assert job.stdout.strip() == "migrated"
 
 
 @needs_node

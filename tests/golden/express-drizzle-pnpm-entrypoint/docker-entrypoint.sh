@@ -48,7 +48,10 @@ attempt();
 }
 
 wait_for DATABASE_URL 5432
-wait_for REDIS_URL 6379
+# Only where REDIS_URL is set: a one-off command such as the migration job has no Redis.
+if [ -n "${REDIS_URL:-}" ]; then
+  wait_for REDIS_URL 6379
+fi
 
 if [ "${RUN_MIGRATIONS:-false}" = "true" ]; then
   echo "Running database migrations (the Drizzle migrations in drizzle/)" >&2
