@@ -14,7 +14,7 @@ from typing import Any
 
 from wizard.template import ANSWERS_FILE
 from wizard.template_repo import TemplateRepo, parse_version
-from wizard.update import read_answers_file
+from wizard.update import fresh_files, read_answers_file
 
 
 @dataclass(frozen=True)
@@ -101,21 +101,17 @@ def _finding_dict(finding: Any, root: Path) -> dict[str, Any]:
 
 def drift(root: Path, answers: dict[str, Any], repo: TemplateRepo) -> list[Drift]:
     """Files on disk that differ from (or miss) what the answers render to now."""
-    from wizard.render import rendered_scaffold  # noqa: PLC0415
-
     found = []
-    with rendered_scaffold(answers, repo=repo) as rendered:
-        for source in sorted(p for p in rendered.rglob("*") if p.is_file()):
-            relative = source.relative_to(rendered).as_posix()
-            if relative == ANSWERS_FILE:
-                continue  # its _commit line is the version check's business
-            on_disk = root / relative
-            if not on_disk.is_file():
-                found.append(Drift(relative, "missing", ""))
-                continue
-            expected, actual = source.read_bytes(), on_disk.read_bytes()
-            if expected != actual:
-                found.append(Drift(relative, "edited", _diff(relative, expected, actual)))
+    for relative, expected in sorted(fresh_files(answers, repo).items()):
+        if relative == ANSWERS_FILE:
+            continue  # its _commit line is the version check's business
+        on_disk = root / relative
+        if not on_disk.is_file():
+            found.append(Drift(relative, "missing", ""))
+            continue
+        actual = on_disk.read_bytes()
+        if expected != actual:
+            found.append(Drift(relative, "edited", _diff(relative, expected, actual)))
     return found
 
 

@@ -272,7 +272,7 @@ def classify(scaffold: Scaffold, repo: TemplateRepo) -> UpdateResult:
     entries = [entry for entry in status.split("\0") if entry]
     prefix = _git(scaffold.path, "rev-parse", "--show-prefix").stdout.strip()
     answers = {key: value for key, value in data.items() if not key.startswith("_")}
-    fresh = _fresh_render(answers, repo)
+    fresh = fresh_files(answers, repo)
     for entry in entries:
         code, name = entry[:2], entry[3:]
         name = name.removeprefix(prefix)
@@ -286,21 +286,29 @@ def classify(scaffold: Scaffold, repo: TemplateRepo) -> UpdateResult:
             result.added.append(name)
         elif on_disk.is_file() and CONFLICT_MARKER in on_disk.read_text(encoding="utf-8", errors="replace"):
             result.conflicted.append(name)
-        elif fresh.get(name) == (on_disk.read_bytes() if on_disk.is_file() else None):
+        elif name == ANSWERS_FILE or fresh.get(name) == (on_disk.read_bytes() if on_disk.is_file() else None):
             result.updated.append(name)
         else:
             result.merged.append(name)
     return result
 
 
-def _fresh_render(answers: Mapping[str, Any], repo: TemplateRepo) -> dict[str, bytes]:
-    """What the new version writes for these answers with no edits (to tell merged from updated)."""
-    from wizard.render import rendered_scaffold  # noqa: PLC0415
+def fresh_files(answers: Mapping[str, Any], repo: TemplateRepo) -> dict[str, bytes]:
+    """What `repo.ref` writes for these answers with no edits, by relative path.
 
+    For the shipped template version the in-memory renderer (`wizard.preview`, the same
+    copier methods, proven equal to a copier run by the TUI tests) is used; it is far
+    faster than a copier run. Its answers file lacks `_commit`, so callers skip that file.
+    """
+    from wizard.render import current_template, rendered_scaffold  # noqa: PLC0415
+
+    if repo == current_template():
+        from wizard.preview import Previewer  # noqa: PLC0415
+
+        return {path: item.content for path, item in Previewer().render(answers).items()}
     with rendered_scaffold(answers, repo=repo) as rendered:
         return {
             path.relative_to(rendered).as_posix(): path.read_bytes()
             for path in rendered.rglob("*")
             if path.is_file()
         }
-
