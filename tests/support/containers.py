@@ -93,8 +93,9 @@ class BuildResult:
 class Containers:
     """buildah and podman on one private store (`<cache>/storage`)."""
 
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(self, root: Path | None = None, env: Mapping[str, str] | None = None) -> None:
         self.root = root or cache_dir()
+        self.extra_env = dict(env or {})
         self.storage = self.root / "storage"
         self.runroot = self.root / "runroot"
         self.conf = self.root / "containers.conf"
@@ -107,7 +108,7 @@ class Containers:
         return ["--storage-driver", "overlay", "--root", str(self.storage), "--runroot", str(self.runroot)]
 
     def _env(self) -> dict[str, str]:
-        return {**os.environ, "CONTAINERS_CONF": str(self.conf), "BUILDAH_FORMAT": "docker"}
+        return {**os.environ, **self.extra_env, "CONTAINERS_CONF": str(self.conf), "BUILDAH_FORMAT": "docker"}
 
     def _run(self, argv: list[str], check: bool, timeout: float | None) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
@@ -153,6 +154,18 @@ class Containers:
         started = time.monotonic()
         result = self.buildah(*args, timeout=timeout)
         return BuildResult(tag, time.monotonic() - started, result.stdout + result.stderr)
+
+    def copy_image_to(self, tag: str, other: Containers) -> None:
+        """Copy image TAG from this store into OTHER's (podman save | podman load)."""
+        import tempfile
+
+        with tempfile.TemporaryDirectory(dir=other.root) as tmp:
+            archive = Path(tmp) / "image.tar"
+            self.podman("save", "--format", "oci-archive", "-o", str(archive), tag)
+            loaded = other.podman("load", "-i", str(archive)).stdout
+            match = loaded.strip().splitlines()[-1].split()[-1] if loaded.strip() else ""
+            if match and match != tag:
+                other.podman("tag", match, tag)
 
     def image_size(self, tag: str) -> int:
         """The image's size in bytes, as podman reports it."""

@@ -37,7 +37,7 @@ YARN_VERSION = "1.22.22"
 LINES_WITH_COREPACK = (22, 24)
 # Bump when the stand-in recipe changes: cached images with another value are rebuilt.
 STANDIN_LABEL = "org.ndw.e2e.standin"
-STANDIN_VERSION = "3"
+STANDIN_VERSION = "4"
 
 
 @contextmanager
@@ -76,6 +76,42 @@ def apt_mirror(sources_dir: Path = SOURCES_DIR) -> str:
     raise RuntimeError(f"no Debian mirror found in {sources_dir} or /etc/apt/sources.list")
 
 
+# Settings the official Debian images carry, so apt in a derived image leaves no caches,
+# and the "slim" variant's dpkg filter (no docs, man pages or translations).
+ROOTFS_VERSION = "2"
+_APT_CONF = {
+    "docker-clean": (
+        'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/*.bin || true"; };\n'
+        'APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/*.bin || true"; };\n'
+        'Dir::Cache::pkgcache "";\nDir::Cache::srcpkgcache "";\n'
+    ),
+    "docker-no-languages": 'Acquire::Languages "none";\n',
+    "docker-gzip-indexes": 'Acquire::GzipIndexes "true";\n',
+    "docker-autoremove-suggests": 'Apt::AutoRemove::SuggestsImportant "false";\n',
+}
+_SLIM_EXCLUDES = ("doc", "man", "groff", "info", "lintian", "linda", "locale")
+
+
+def _slim(root: Path) -> None:
+    """Apply the apt settings and the slim dpkg filter, and drop what the filter excludes."""
+    for name, text in _APT_CONF.items():
+        (root / "etc/apt/apt.conf.d" / name).write_text(text)
+    lines = [f"path-exclude /usr/share/{folder}/*" for folder in _SLIM_EXCLUDES]
+    lines += ["path-include /usr/share/doc/*/copyright", "path-include /usr/share/locale/locale.alias"]
+    (root / "etc/dpkg/dpkg.cfg.d/docker").write_text("\n".join(lines) + "\n")
+    for folder in _SLIM_EXCLUDES:
+        base = root / "usr/share" / folder
+        for item in base.glob("*") if base.is_dir() else []:
+            if folder == "doc" and item.is_dir():
+                for inner in item.iterdir():
+                    if inner.name != "copyright":
+                        shutil.rmtree(inner) if inner.is_dir() and not inner.is_symlink() else inner.unlink()
+            elif not (folder == "locale" and item.name == "locale.alias"):
+                shutil.rmtree(item) if item.is_dir() and not item.is_symlink() else item.unlink()
+    for cache in (root / "var/cache/apt").glob("*.bin"):
+        cache.unlink()
+
+
 def debian_rootfs(suite: str) -> Path:
     """A cached tarball of `debootstrap --variant=minbase SUITE` (built once, then reused).
 
@@ -83,7 +119,7 @@ def debian_rootfs(suite: str) -> Path:
     writing into it.
     """
     ensure_tools()
-    tarball = cache_dir() / "rootfs" / f"debian-{suite}-minbase.tar"
+    tarball = cache_dir() / "rootfs" / f"debian-{suite}-minbase-v{ROOTFS_VERSION}.tar"
     with _locked(f"rootfs-{suite}"):
         if tarball.exists():
             return tarball
@@ -99,6 +135,7 @@ def debian_rootfs(suite: str) -> Path:
                 for item in (target / leftover).glob("*"):
                     if item.is_file():
                         item.unlink()
+            _slim(target)
             partial = Path(tmp) / "rootfs.tar"
             subprocess.run(
                 ["tar", "--numeric-owner", "-C", str(target), "-cf", str(partial), "."],
@@ -113,7 +150,7 @@ def debian_base_image(suite: str, engine: Containers | None = None) -> str:
     engine = engine or Containers()
     tag = f"localhost/debian:{suite}-minbase"
     with _locked(f"image-debian-{suite}"):
-        if engine.image_exists(tag):
+        if engine.image_exists(tag) and _label(engine, tag) == ROOTFS_VERSION:
             return tag
         tarball = debian_rootfs(suite)
         with tempfile.TemporaryDirectory(dir=cache_dir(), prefix="import-") as tmp:
@@ -127,6 +164,7 @@ def debian_base_image(suite: str, engine: Containers | None = None) -> str:
                 "import",
                 "--change", f"ENV PATH={DEFAULT_PATH}",
                 "--change", 'CMD ["bash"]',
+                "--change", f"LABEL {STANDIN_LABEL}={ROOTFS_VERSION}",
                 str(layered), tag,
             )  # fmt: skip
     return tag
