@@ -106,6 +106,12 @@ def open_scaffold(path: Path) -> Scaffold:
         )
     answers = {key: value for key, value in data.items() if not key.startswith("_")}
     src = str(data.get("_src_path") or PORTABLE_URL)
+    if src != PORTABLE_URL:
+        raise UsageError(
+            f"_src_path in {path / ANSWERS_FILE} is {src!r}, not ndw's template ({PORTABLE_URL})",
+            hint=f"Set `_src_path: {PORTABLE_URL}` in that file, commit, and run `ndw update` again; "
+            "ndw maps that URL to the template history it carries, offline.",
+        )
     return Scaffold(path, Path(top.stdout.strip()).resolve(), answers, commit, src)
 
 
@@ -227,7 +233,7 @@ def _update_in(
     from copier._settings import SettingsModel  # noqa: PLC0415
 
     try:
-        with rewritten_urls(repo, extra_sources=_foreign_source(scaffold)):
+        with rewritten_urls(repo):
             copier_update(
                 scaffold.path,
                 answers_file=ANSWERS_FILE,
@@ -244,24 +250,7 @@ def _update_in(
         raise TemplateError(
             f"the update failed: {error}", hint="Nothing was committed; see `git status`."
         ) from error
-    _keep_src_portable(scaffold)
     return classify(scaffold, repo)
-
-
-def _foreign_source(scaffold: Scaffold) -> tuple[str, ...]:
-    """An answers file naming the template by a machine path: map that path too."""
-    return () if scaffold.src_path == PORTABLE_URL else (scaffold.src_path,)
-
-
-def _keep_src_portable(scaffold: Scaffold) -> None:
-    if scaffold.src_path == PORTABLE_URL:
-        return
-    answers_path = scaffold.path / ANSWERS_FILE
-    text = answers_path.read_text(encoding="utf-8")
-    lines = [
-        f"_src_path: {PORTABLE_URL}" if line.startswith("_src_path:") else line for line in text.splitlines()
-    ]
-    answers_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def classify(scaffold: Scaffold, repo: TemplateRepo) -> UpdateResult:
