@@ -263,6 +263,7 @@ def test_an_invalid_changed_answer_names_field_value_and_writes_nothing(
         ("no-answers", "ndw init"),
         ("newer", "newer ndw"),
         ("unknown", "not in this installation's history"),
+        ("machine-path", "_src_path"),
     ],
 )
 def test_errors_say_what_to_do_and_write_nothing(
@@ -276,6 +277,10 @@ def test_errors_say_what_to_do_and_write_nothing(
         (project / "Dockerfile").write_text("FROM scratch\n")
     elif setup == "no-answers":
         answers_file.unlink()
+        commit_all(project)
+    elif setup == "machine-path":
+        text = answers_file.read_text().replace(PORTABLE_URL, "/home/someone/node-service")
+        answers_file.write_text(text)
         commit_all(project)
     else:
         version = "99.0.0" if setup == "newer" else "0.0.0"
@@ -394,3 +399,15 @@ def test_init_then_update_from_the_wheel_offline(
     recorded = (project / ".copier-answers.yml").read_text()
     assert f"_src_path: {PORTABLE_URL}" in recorded and f"_commit: {__version__}" in recorded
     assert str(tmp_path) not in recorded and env["HOME"] not in recorded
+
+
+def test_answers_file_option_changes_answers_and_set_wins(
+    history: TemplateRepo, tmp_path: Path, run_ndw: Run
+) -> None:
+    project = scaffold(tmp_path / "app", history, history.ref)
+    changes = tmp_path / "changes.yml"
+    changes.write_text("redis: true\nport: 8080\n")
+    status, out, err = run_ndw("update", project, "--answers", changes, "--set", "port=9090")
+    assert status == 0, err
+    assert on_disk(project) == fresh(history, redis=True, port=9090)
+    assert "added" in out or "updated" in out
