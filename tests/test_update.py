@@ -411,3 +411,38 @@ def test_answers_file_option_changes_answers_and_set_wins(
     assert status == 0, err
     assert on_disk(project) == fresh(history, redis=True, port=9090)
     assert "added" in out or "updated" in out
+
+
+def test_a_migration_carries_a_renamed_answer_across_versions(history: TemplateRepo, tmp_path: Path) -> None:
+    import yaml
+
+    from wizard.template_repo import rename_answer_migration
+    from wizard.update import run_update
+
+    old = tmp_path / "t-old"
+    shutil.copytree(template_dir(), old)
+    for path in old.rglob("*"):  # in 0.0.1 the question was called service_label
+        if path.is_file():
+            path.write_text(path.read_text().replace("service_name", "service_label"))
+    new = tmp_path / "t-new"
+    shutil.copytree(template_dir(), new)
+    config = yaml.safe_load((new / "copier.yml").read_text())
+    config["_migrations"] = [rename_answer_migration("0.0.2", "service_label", "service_name")]
+    (new / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    bundle = tmp_path / "h.bundle"
+    write_bundle(old, "0.0.1", bundle, None)
+    write_bundle(new, "0.0.2", bundle, bundle)
+    repo = local_repo(template_dir(), __version__, bundle)
+    project = tmp_path / "folder-name"
+    project.mkdir()
+    data = {("service_label" if k == "service_name" else k): v for k, v in answers().items()}
+    with render.rendered_scaffold(data, repo=TemplateRepo(repo.path, "0.0.1")) as out:
+        shutil.copytree(out, project, dirs_exist_ok=True)
+    assert "service_label: orders-api" in (project / ".copier-answers.yml").read_text()
+    git(project, "init", "--quiet")
+    commit_all(project, "scaffold")
+    run_update(project, {}, TemplateRepo(repo.path, "0.0.2"))
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert recorded["service_name"] == "orders-api" and "service_label" not in recorded
+    assert recorded["_commit"] == "0.0.2"
+    assert "orders-api" in (project / "compose.yaml").read_text()

@@ -274,6 +274,50 @@ def write_bundle(
     return ref
 
 
+# Runs under copier's Python (copier needs PyYAML, so it is there): renames or drops one
+# answer in the answers file, keeping its leading comment lines. No Jinja delimiters inside.
+_RENAME_SCRIPT = """
+import sys
+import yaml
+path, old, new = sys.argv[1:4]
+with open(path, encoding="utf-8") as handle:
+    text = handle.read()
+data = yaml.safe_load(text) or dict()
+if old in data:
+    value = data.pop(old)
+    if new and new not in data:
+        data[new] = value
+    head = []
+    for line in text.splitlines(keepends=True):
+        if not line.startswith("#"):
+            break
+        head.append(line)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("".join(head) + yaml.safe_dump(data, default_flow_style=False, allow_unicode=True))
+"""
+
+
+def rename_answer_migration(version: str, old: str, new: str | None) -> dict[str, object]:
+    """A copier `_migrations` entry for copier.yml: at `version`, rename answer `old` to `new`.
+
+    With `new=None` the answer is dropped (a removed question). It runs before the update
+    (copier then reloads the answers), in plain `copier update` as well as in `ndw update`.
+    Write it into copier.yml's `_migrations` list with `yaml.safe_dump`.
+    """
+    return {
+        "version": version,
+        "when": "{{ _stage == 'before' }}",
+        "command": [
+            "{{ _copier_python }}",
+            "-c",
+            _RENAME_SCRIPT,
+            "{{ _copier_conf.answers_file }}",
+            old,
+            new or "",
+        ],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     """`python -m wizard.template_repo release`: append the current template to the bundle."""
     import argparse  # noqa: PLC0415
