@@ -18,8 +18,8 @@ from pathlib import Path
 
 CACHE_ENV = "NDW_E2E_CACHE"
 DEFAULT_CACHE = Path("/var/tmp/ndw-e2e")
-TOOLS = ("buildah", "podman", "runc", "debootstrap")
-APT_PACKAGES = ("buildah", "podman", "runc", "debootstrap", "uidmap", "fuse-overlayfs")
+TOOLS = ("buildah", "podman", "runc", "debootstrap", "npm")  # npm: `npm pack` fetches Node for the stand-ins
+APT_PACKAGES = ("buildah", "podman", "runc", "debootstrap", "uidmap", "fuse-overlayfs", "npm")
 
 _CONTAINERS_CONF = """[containers]
 default_ulimits = []
