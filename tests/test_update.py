@@ -446,3 +446,28 @@ def test_a_migration_carries_a_renamed_answer_across_versions(history: TemplateR
     assert recorded["service_name"] == "orders-api" and "service_label" not in recorded
     assert recorded["_commit"] == "0.0.2"
     assert "orders-api" in (project / "compose.yaml").read_text()
+
+
+def test_a_changed_development_template_becomes_a_newer_version(
+    history: TemplateRepo, tmp_path: Path
+) -> None:
+    from wizard.update import run_update
+
+    first = tmp_path / "first"
+    shutil.copytree(template_dir(), first)
+    bundle = tmp_path / "h.bundle"
+    write_bundle(build_old_template(tmp_path / "old"), OLD, bundle, None)
+    repo_a = local_repo(first, "7.0.0", bundle)
+    dockerfile = first / "template" / "Dockerfile.jinja"
+    first_line, rest = dockerfile.read_text().split("\n", 1)
+    dockerfile.write_text(f"{first_line}\n# added by a template edit\n{rest}")
+    repo_b = local_repo(first, "7.0.0", bundle)
+    assert (repo_a.ref, repo_b.ref) == ("7.0.0", "7.0.0+dev.2")
+    assert repo_a.path == repo_b.path and repo_b.versions() == [OLD, "7.0.0", "7.0.0+dev.2"]
+    assert local_repo(first, "7.0.0", bundle) == repo_b, "a tree seen before is looked up, not added"
+    project = scaffold(tmp_path / "app", repo_a, repo_a.ref)
+    edit_by_hand(project)
+    result = run_update(project, {}, repo_b)
+    text = (project / "Dockerfile").read_text()
+    assert "# my own Dockerfile line" in text and "# added by a template edit" in text
+    assert result.merged == ["Dockerfile"] and not result.conflicted, result

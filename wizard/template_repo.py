@@ -182,29 +182,39 @@ def _locked(lock_path: Path) -> Iterator[None]:
 
 
 def local_repo(template: Path, version: str, bundle: Path | None = None) -> TemplateRepo:
-    """The cached repository for this template folder, history and version; built if missing."""
+    """The cached repository for this history and version, holding this template tree.
+
+    One repository per (history, package version); each template tree seen is added once
+    (a development checkout whose template keeps changing gets `0.1.0`, `0.1.0+dev.2`, ...,
+    each on top of the last, so updating a scaffold from one to the next is a real
+    three-way merge). A marker per tree makes later runs a file lookup.
+    """
     history = bundle if bundle is not None else packaged_bundle(template)
-    key = hashlib.sha256(
-        f"{_file_digest(history)}\0{tree_fingerprint(template)}\0{version}".encode()
-    ).hexdigest()[:20]
+    key = hashlib.sha256(f"{_file_digest(history)}\0{version}".encode()).hexdigest()[:20]
     folder = cache_root() / "templates" / f"node-service-{key}"
-    marker = folder / ".git" / "ndw-ref"
+    marker = folder / ".git" / "ndw-trees" / tree_fingerprint(template)
     if not marker.is_file():
         with _locked(cache_root() / "templates" / ".lock"):
             if not marker.is_file():
-                _build(folder, template, version, history)
+                if not (folder / ".git").is_dir():
+                    _build(folder, history)
+                ref = stage_version(folder, template, version, None)
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                marker.write_text(ref + "\n", encoding="utf-8")
                 _prune(folder.parent, keep=folder)
     with contextlib.suppress(OSError):
         os.utime(folder)
     return TemplateRepo(folder, marker.read_text(encoding="utf-8").strip())
 
 
-def _build(folder: Path, template: Path, version: str, history: Path | None) -> None:
+def _build(folder: Path, history: Path | None) -> None:
+    """A new repository holding the history's tags, moved into place atomically."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".building-", dir=folder.parent))
     try:
-        ref = stage_version(staging, template, version, history)
-        (staging / ".git" / "ndw-ref").write_text(ref + "\n", encoding="utf-8")
+        git("init", "--quiet", cwd=staging)
+        if history is not None:
+            git("fetch", "--quiet", str(history.resolve()), "refs/tags/*:refs/tags/*", cwd=staging)
         if folder.exists():
             shutil.rmtree(folder)
         staging.rename(folder)
@@ -215,13 +225,16 @@ def _build(folder: Path, template: Path, version: str, history: Path | None) -> 
 def stage_version(repo: Path, template: Path, version: str, history: Path | None) -> str:
     """Make `repo` hold the history plus `template` tagged; return the tag that has its tree.
 
-    The tag is an existing one when a version with exactly this tree is in the history;
-    else `version` when it is free, else `version+g<tree>` (a development tree of an
-    already released version).
+    The tag is an existing one when a version with exactly this tree is there already;
+    else `version` when it is free, else `version+dev.N` (a development tree after it),
+    committed on top of the newest version.
     """
     git("init", "--quiet", cwd=repo)
     if history is not None:
         git("fetch", "--quiet", str(history.resolve()), "refs/tags/*:refs/tags/*", cwd=repo)
+    for entry in repo.iterdir():
+        if entry.name != ".git":
+            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
     shutil.copytree(template, repo, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*_SKIP_NAMES, "*.pyc"))
     git("add", "--all", "--force", ".", cwd=repo)
     tree = git("write-tree", cwd=repo).strip()
@@ -231,7 +244,8 @@ def stage_version(repo: Path, template: Path, version: str, history: Path | None
     if matching:
         ref = matching[-1]
     else:
-        ref = version if version not in tags else f"{version}+g{tree[:12]}"
+        dev = sum(tag.startswith(f"{version}+dev.") for tag in tags)
+        ref = version if version not in tags else f"{version}+dev.{dev + 2}"
         parents = ["-p", tags[-1]] if tags else []
         commit = git(
             "commit-tree", tree, *parents, "-m", f"node-service template {ref}", cwd=repo
