@@ -247,9 +247,7 @@ def stage_version(repo: Path, template: Path, version: str, history: Path | None
         dev = sum(tag.startswith(f"{version}+dev.") for tag in tags)
         ref = version if version not in tags else f"{version}+dev.{dev + 2}"
         parents = ["-p", tags[-1]] if tags else []
-        commit = git(
-            "commit-tree", tree, *parents, "-m", f"node-service template {ref}", cwd=repo
-        ).strip()
+        commit = git("commit-tree", tree, *parents, "-m", f"node-service template {ref}", cwd=repo).strip()
         git("tag", ref, commit, cwd=repo)
     git("reset", "--quiet", "--hard", ref, cwd=repo)
     return ref
