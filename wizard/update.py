@@ -260,8 +260,7 @@ def classify(scaffold: Scaffold, repo: TemplateRepo) -> UpdateResult:
     status = _git(scaffold.path, "status", "--porcelain", "-z", "--untracked-files=all", "--", ".").stdout
     entries = [entry for entry in status.split("\0") if entry]
     prefix = _git(scaffold.path, "rev-parse", "--show-prefix").stdout.strip()
-    answers = {key: value for key, value in data.items() if not key.startswith("_")}
-    fresh = fresh_files(answers, repo)
+    edited = edited_since_scaffold(scaffold)
     for entry in entries:
         code, name = entry[:2], entry[3:]
         name = name.removeprefix(prefix)
@@ -275,11 +274,24 @@ def classify(scaffold: Scaffold, repo: TemplateRepo) -> UpdateResult:
             result.added.append(name)
         elif on_disk.is_file() and CONFLICT_MARKER in on_disk.read_text(encoding="utf-8", errors="replace"):
             result.conflicted.append(name)
-        elif name == ANSWERS_FILE or fresh.get(name) == (on_disk.read_bytes() if on_disk.is_file() else None):
-            result.updated.append(name)
-        else:
+        elif name in edited:
             result.merged.append(name)
+        else:
+            result.updated.append(name)
     return result
+
+
+def edited_since_scaffold(scaffold: Scaffold) -> set[str]:
+    """Files committed since the last commit that wrote the answers file (the user's edits).
+
+    Cheaper than rendering the old version again; a scaffold committed together with
+    edits counts as unedited (its files are then reported as updated, not merged).
+    """
+    base = _git(scaffold.path, "log", "-1", "--format=%H", "--", ANSWERS_FILE).stdout.strip()
+    if not base:
+        return set()
+    names = _git(scaffold.path, "diff", "--name-only", "--relative", base, "HEAD", "--", ".").stdout
+    return set(names.split("\n")) - {"", ANSWERS_FILE}
 
 
 def fresh_files(answers: Mapping[str, Any], repo: TemplateRepo) -> dict[str, bytes]:
