@@ -61,6 +61,7 @@ EXTRAS: tuple[dict[str, Any], ...] = (
     {"app_dir": "services/orders", "framework": "nestjs", "orm": "prisma", "migrations": "entrypoint"},
     {"app_dir": "./apps/api/", "package_manager": "pnpm", "package_manager_version": "11.28.10"},
     {"framework": "express", "build_command": "npm run build", "entry": "dist/server.js"},
+    {"framework": "express", "build_command": "npm run generate", "entry": "src/server.js"},
     {
         "framework": "fastify",
         "build_command": "",
@@ -408,8 +409,9 @@ def test_dockerignore_keeps_secrets_out_and_build_inputs_in(matrix: Matrix) -> N
         patterns = case.files[name].splitlines()
         for required in ("**/node_modules", "**/.env", "**/.env.*", "!**/.env.example", "**/.git"):
             assert required in patterns, f"{case.name}: {required}"
-        for kept in ("package-lock.json", "pnpm-lock.yaml", "yarn.lock", "prisma", "tsconfig", "drizzle"):
-            assert not any(kept in pattern for pattern in patterns), f"{case.name}: ignores {kept}"
+        kept = ("package-lock.json", "pnpm-lock.yaml", "yarn.lock", "prisma", "tsconfig", "drizzle", "src")
+        for name in kept:
+            assert not any(name in pattern for pattern in patterns), f"{case.name}: ignores {name}"
 
 
 # ---- entrypoint behaviour -------------------------------------------------------------
