@@ -585,3 +585,24 @@ def test_rendered_files_have_no_blank_line_soup_or_trailing_spaces(matrix: Matri
             assert "\n\n\n" not in text, f"{case.name}: {path} has two blank lines in a row"
             trailing = [n for n, line in enumerate(text.splitlines(), 1) if line != line.rstrip()]
             assert not trailing, f"{case.name}: {path} trailing spaces on lines {trailing[:5]}"
+
+
+def test_base_images_and_package_manager_pins_follow_the_node_line(matrix: Matrix) -> None:
+    for case in matrix.cases:
+        answers, text = case.answers, case.files["Dockerfile"]
+        major, flavor = answers["node_version"], answers["image_flavor"]
+        suite = "trixie" if major >= 26 or flavor == "distroless" else "bookworm"
+        image = f"node:{major}-alpine3.24" if flavor == "alpine" else f"node:{major}-{suite}-slim"
+        assert f"\nARG NODE_IMAGE={image}\n" in text, case.name
+        if flavor == "distroless":
+            assert f"\nARG RUNTIME_IMAGE=gcr.io/distroless/nodejs{major}-debian13:nonroot\n" in text
+        manager = answers["package_manager"]
+        assert "latest" not in text, case.name
+        if manager == "npm":
+            continue
+        pin = f"@{answers['package_manager_version']}"
+        if major < 25:  # Node 22 and 24 ship corepack; 25 and later do not
+            assert f"corepack install --global {manager}{pin}" in text, case.name
+        else:
+            assert "corepack enable" not in text, case.name
+            assert "npm install --global " in text and pin in text, case.name
