@@ -83,7 +83,7 @@ def production_modules_bytes(store: Containers, app: FixtureApp, node_image: str
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / app.name
         shutil.copytree(app.source, copy, ignore=shutil.ignore_patterns("node_modules", "dist"))
-        script = PROD_INSTALL[manager].format(version=version) + " >/dev/null 2>&1; du -sb node_modules"
+        script = PROD_INSTALL[manager].replace("{version}", version) + " >/dev/null 2>&1; du -sb node_modules"
         result = store.podman(
             "run", "--rm", "--network", "host", "--user", "0", "-v", f"{copy}:/app", "-w", "/app",
             "--entrypoint", "/bin/sh", node_image, "-c", script,
