@@ -142,7 +142,11 @@ def test_runtime_image_ships_no_dev_dependencies(built: BuiltApp, engine: Contai
     workdir = engine.inspect(built.tag, "{{.Config.WorkingDir}}") or "/"
     dev_only = _dev_only(built)
     names = " ".join(f"'{dep}'" for dep in [*dev_only, *built.app.dependencies])
-    script = f'cd "{workdir}" && for p in {names}; do [ -e "node_modules/$p" ] && echo "$p"; done; true'
+    # pnpm keeps packages in node_modules/.pnpm/<name with / as +>@<version>: look there too.
+    script = (
+        f'cd "{workdir}" && for p in {names}; do [ -e "node_modules/$p" ] && echo "$p"; '
+        'v=$(echo "$p" | tr / +); ls -d node_modules/.pnpm/"$v"@* >/dev/null 2>&1 && echo "$p"; done; true'
+    )
     present = set(engine.shell_as_root(built.tag, script).stdout.split())
     shipped_dev = sorted(present & set(dev_only))
     missing = sorted(set(built.app.dependencies) - present)
