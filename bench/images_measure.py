@@ -83,12 +83,13 @@ def production_modules_bytes(store: Containers, app: FixtureApp, node_image: str
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / app.name
         shutil.copytree(app.source, copy, ignore=shutil.ignore_patterns("node_modules", "dist"))
-        script = PROD_INSTALL[manager].replace("{version}", version) + " >/dev/null 2>&1; du -sb node_modules"
+        install = PROD_INSTALL[manager].replace("{version}", version)
+        script = f"( {install} ) >/dev/null 2>&1; du -sb node_modules"
         result = store.podman(
             "run", "--rm", "--network", "host", "--user", "0", "-v", f"{copy}:/app", "-w", "/app",
             "--entrypoint", "/bin/sh", node_image, "-c", script,
         )  # fmt: skip
-        return int(result.stdout.split()[0])
+        return int(result.stdout.strip().splitlines()[-1].split()[0])
 
 
 def build_output_paths(app: FixtureApp) -> list[str]:
