@@ -31,7 +31,11 @@ BAD_ANSWERS = [
     pytest.param("service_name: [unclosed\n", "is not valid YAML (line 2, column 1)", id="malformed-yaml"),
     pytest.param("- just\n- a list\n", "must be a mapping", id="not-a-mapping"),
     pytest.param("service_name: api\nprot: 3000\n", "'prot'", id="unknown-key"),
-    pytest.param("service_name: api\nport: abc\n", "port: 'abc'", id="wrong-type"),
+    pytest.param(
+        "service_name: api\nport: abc\n",
+        "port: 'abc' is not allowed; expected a whole number",
+        id="wrong-type",
+    ),
     pytest.param(
         "service_name: api\nport: 0\n",
         "port: 0 is not allowed; must be a port number from 1 to 65535",
@@ -160,8 +164,8 @@ def test_interrupt_while_rendering_leaves_the_target_untouched(
 
     real_render = wizard.render.render_into
 
-    def render_then_interrupt(output: Path, answers: dict[str, object]) -> None:
-        real_render(output, answers)
+    def render_then_interrupt(output: Path, answers: dict[str, object], **kwargs: object) -> None:
+        real_render(output, answers, **kwargs)  # type: ignore[arg-type]
         raise KeyboardInterrupt
 
     monkeypatch.setattr(wizard.render, "render_into", render_then_interrupt)
@@ -177,3 +181,36 @@ def test_generated_shell_scripts_are_executable(run_ndw: Run, express_app: Path)
     scripts = list(express_app.glob("*.sh"))
     for script in scripts:
         assert os.access(script, os.X_OK), script
+
+
+def test_an_existing_env_example_is_kept_and_its_missing_variables_named(
+    run_ndw: Run, express_app: Path
+) -> None:
+    mine = "SESSION_SECRET=change-me\n"
+    (express_app / ".env.example").write_text(mine)
+    status, out, err = run_ndw("init", express_app, "--defaults", "--set", "database=postgresql")
+    assert status == 0, err
+    assert (express_app / ".env.example").read_text() == mine
+    assert "Kept your .env.example. Add what the containers read: " in out
+    listed = out.split("Add what the containers read: ")[1].splitlines()[0].split(", ")
+    assert "POSTGRES_PASSWORD" in listed
+    assert "SESSION_SECRET" not in listed
+
+
+def test_naming_an_app_folder_detects_that_app(run_ndw: Run, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    for name, framework in (("orders", "fastify"), ("billing", "express")):
+        app = repo / "services" / name
+        (app / "src").mkdir(parents=True)
+        (app / "package.json").write_text(
+            f'{{"name": "{name}", "dependencies": {{"{framework}": "^5.0.0"}}, '
+            '"scripts": {"start": "node src/index.js"}}\n'
+        )
+        (app / "package-lock.json").write_text('{"lockfileVersion": 3, "packages": {}}\n')
+        (app / "src" / "index.js").write_text("// service\n")
+    status, _, err = run_ndw("init", repo, "--defaults", "--set", "app_dir=services/billing")
+    assert status == 0, err
+    recorded = yaml.safe_load((repo / ".copier-answers.yml").read_text())
+    assert recorded["app_dir"] == "services/billing"
+    assert recorded["framework"] == "express"
+    assert recorded["service_name"] == "billing"

@@ -55,7 +55,9 @@ def print_outcome(outcome: Outcome, target: Path) -> None:
         console.print("[bold]Dry run:[/] nothing was written.")
         for change in outcome.plan.changes:
             console.print(f"  {change.status.value:>9}  {change.path}")
+        _print_kept(console, outcome)
         return
+    _print_kept(console, outcome)
     if not outcome.written:
         console.print("Everything is up to date; nothing was written.")
         return
@@ -68,6 +70,19 @@ def print_outcome(outcome: Outcome, target: Path) -> None:
         "  docker compose up --build\n"
         "  See DOCKER.md for the details.",
     )
+
+
+def _print_kept(console: Console, outcome: Outcome) -> None:
+    """Seed files the user already has are kept; say what they lack."""
+    from wizard.plan import Status  # noqa: PLC0415
+
+    for change in outcome.plan.changes:
+        if change.status is not Status.KEEP:
+            continue
+        console.print(f"Kept your {change.path}.", end="")
+        if change.missing_env_keys:
+            console.print(" Add what the containers read: " + ", ".join(change.missing_env_keys), end="")
+        console.print()
 
 
 def stdout_is_terminal() -> bool:

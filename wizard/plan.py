@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import fnmatch
+import re
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
@@ -17,6 +19,7 @@ class Status(Enum):
     NEW = "new"
     SAME = "unchanged"
     REPLACE = "replace"
+    KEEP = "kept"  # a seed file (copier's `_skip_if_exists`) the user already has
 
 
 @dataclass(frozen=True)
@@ -31,12 +34,20 @@ class FileChange:
 
     def diff(self) -> str:
         """Unified diff from what is on disk to what would be written."""
-        if self.status is Status.SAME:
+        if self.status in (Status.SAME, Status.KEEP):
             return ""
         old = _text_lines(self.existing) if self.existing is not None else []
         new = _text_lines(self.rendered)
         before = f"a/{self.path}" if self.existing is not None else "/dev/null"
         return "".join(difflib.unified_diff(old, new, before, f"b/{self.path}"))
+
+    @property
+    def missing_env_keys(self) -> list[str]:
+        """For a kept env file: the variables the scaffold lists that the user's file lacks."""
+        if self.status is not Status.KEEP or self.existing is None:
+            return []
+        have = set(_env_keys(self.existing))
+        return [key for key in _env_keys(self.rendered) if key not in have]
 
 
 def _text_lines(data: bytes) -> list[str]:
@@ -46,6 +57,30 @@ def _text_lines(data: bytes) -> list[str]:
     return lines
 
 
+def _env_keys(data: bytes) -> list[str]:
+    """Variable names assigned in a dotenv file (commented-out examples count too)."""
+    keys = []
+    for line in data.decode("utf-8", errors="replace").splitlines():
+        match = _ENV_ASSIGNMENT.match(line)
+        if match:
+            keys.append(match.group(1))
+    return keys
+
+
+_ENV_ASSIGNMENT = re.compile(r"^\s*#?\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=")
+
+
+def classify(path: str, rendered: bytes, existing: bytes | None, seeds: Sequence[str] = ()) -> Status:
+    """What writing `rendered` at `path` would do, given what is on disk there."""
+    if existing is None:
+        return Status.NEW
+    if existing == rendered:
+        return Status.SAME
+    if any(fnmatch.fnmatchcase(path, pattern) for pattern in seeds):
+        return Status.KEEP
+    return Status.REPLACE
+
+
 @dataclass(frozen=True)
 class Plan:
     """Every file the scaffold would write, in path order."""
@@ -53,20 +88,19 @@ class Plan:
     changes: tuple[FileChange, ...]
 
     @classmethod
-    def compare(cls, rendered: Path, target: Path) -> Plan:
-        """Walk the rendered tree and look at the same paths under the target."""
+    def compare(cls, rendered: Path, target: Path, seeds: Sequence[str] = ()) -> Plan:
+        """Walk the rendered tree and look at the same paths under the target.
+
+        `seeds` are glob patterns (copier's `_skip_if_exists`): such a file is written when
+        missing and an existing one is always kept.
+        """
         changes = []
         for source in sorted(p for p in rendered.rglob("*") if p.is_file()):
             relative = source.relative_to(rendered).as_posix()
             content = source.read_bytes()
             destination = target / relative
             existing = destination.read_bytes() if destination.is_file() else None
-            if existing is None:
-                status = Status.NEW
-            elif existing == content:
-                status = Status.SAME
-            else:
-                status = Status.REPLACE
+            status = classify(relative, content, existing, seeds)
             changes.append(FileChange(relative, status, content, existing, source.stat().st_mode & 0o777))
         return cls(tuple(changes))
 
@@ -84,7 +118,7 @@ class Plan:
         written = []
         with _sigint_deferred():
             for change in self.changes:
-                if change.status is Status.SAME:
+                if change.status in (Status.SAME, Status.KEEP):
                     continue
                 destination = target / change.path
                 destination.parent.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from wizard.errors import TemplateError
-from wizard.plan import FileChange, Status
+from wizard.plan import FileChange, classify
+from wizard.template import seed_patterns
 
 # Where copier would write: never created, so no earlier answers are read from it.
 _NOWHERE = Path(os.sep) / "nonexistent-ndw-preview" / "out"
@@ -41,12 +42,7 @@ class PreviewFile:
         """Compare with the file at the same place under `target` (for the diff view)."""
         destination = target / self.path
         existing = destination.read_bytes() if destination.is_file() else None
-        if existing is None:
-            status = Status.NEW
-        elif existing == self.content:
-            status = Status.SAME
-        else:
-            status = Status.REPLACE
+        status = classify(self.path, self.content, existing, seed_patterns())
         return FileChange(self.path, status, self.content, existing, self.mode)
 
 

@@ -41,3 +41,8 @@ def question_groups() -> dict[str, list[str]]:
     """Group title -> question names, in the order the front ends show them."""
     groups = template_config().get("_ndw_groups", {})
     return {str(title): [str(name) for name in names] for title, names in groups.items()}
+
+
+def seed_patterns() -> list[str]:
+    """copier's `_skip_if_exists`: files written once and then left to the user."""
+    return [str(pattern) for pattern in template_config().get("_skip_if_exists", [])]

@@ -13,6 +13,7 @@ from wizard.errors import UnmanagedFilesError, UsageError
 from wizard.plan import FileChange, Plan
 from wizard.questions import QuestionSet, Resolution
 from wizard.render import rendered_scaffold
+from wizard.template import seed_patterns
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Worker:
 
     target: Path
     questions: QuestionSet = field(default_factory=QuestionSet)
+    _detections: dict[str, Detection] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.target.is_dir():
@@ -40,19 +42,29 @@ class Worker:
         """What the repository says about itself (read once)."""
         return detect(self.target)
 
+    def detection_for(self, app_dir: object) -> Detection:
+        """Detection of the app in `app_dir` when the user names a folder detection didn't pick."""
+        detected_dir = self.detection.values().get("app_dir", ".")
+        if not isinstance(app_dir, str) or app_dir in ("", detected_dir):
+            return self.detection
+        if app_dir not in self._detections:
+            self._detections[app_dir] = detect(self.target, app_dir)
+        return self._detections[app_dir]
+
     def resolve(self, given: Mapping[str, Any] | None = None) -> Resolution:
         """Given answers over detected values over template defaults."""
+        detection = self.detection_for((given or {}).get("app_dir"))
         return self.questions.resolve(
             given,
-            self.detection.values(),
-            self.detection.sources(),
+            detection.values(),
+            detection.sources(),
             folder_name=self.target.resolve().name,
         )
 
     def plan(self, answers: Mapping[str, Any]) -> Plan:
         """Render to a temporary tree and compare it with the target."""
         with rendered_scaffold(answers) as rendered:
-            return Plan.compare(rendered, self.target)
+            return Plan.compare(rendered, self.target, seeds=seed_patterns())
 
     def write(self, answers: Mapping[str, Any], *, force: bool = False, dry_run: bool = False) -> Outcome:
         """Write the scaffold; refuse to replace differing files unless forced."""
