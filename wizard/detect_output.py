@@ -24,7 +24,10 @@ def answers_yaml(resolution: Resolution, root: Path) -> str:
             group = question.group
             lines.append(f"\n# {group}")
         rendered = yaml.safe_dump({question.name: question.value}, default_flow_style=False, width=10_000)
-        why = f"from {question.source}" if question.origin == "detected" else "template default"
+        why = {
+            "detected": f"from {question.source}",
+            "answer": "your answer",
+        }.get(question.origin, "template default")
         if question.error:
             why += f"; INVALID: {question.error}"
         lines.append(f"{rendered.rstrip()}  # {why}")

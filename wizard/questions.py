@@ -200,13 +200,16 @@ class QuestionSet:
         return Resolution(tuple(resolved), unknown)
 
 
+_TYPE_WORDS = {"int": "expected a whole number", "bool": "expected true or false", "str": "expected text"}
+
+
 def _parse_and_validate(question: Any, raw_value: Any, origin: Origin) -> tuple[Any, str | None]:
     """Cast, check the choice and run the validator; return (value, error or None)."""
     if origin == "missing":
         return None, "a value is required"
     type_name = question.get_type_name()
     if type_name == "int" and isinstance(raw_value, (bool, float)):
-        return raw_value, "expected a whole number"
+        return raw_value, _TYPE_WORDS["int"]
     if (
         type_name == "bool"
         and not isinstance(raw_value, bool)
@@ -224,19 +227,18 @@ def _parse_and_validate(question: Any, raw_value: Any, origin: Origin) -> tuple[
             "off",
         }
     ):
-        return raw_value, "expected true or false"
+        return raw_value, _TYPE_WORDS["bool"]
     if type_name == "str" and isinstance(raw_value, (dict, list)):
-        return raw_value, "expected a string"
+        return raw_value, _TYPE_WORDS["str"]
     try:
         value = question.parse_answer(raw_value)
     except ValueError as error:
-        message = str(error)
-        if "Invalid choice" in message:
+        if "Invalid choice" in str(error):
             allowed = ", ".join(repr(c.value) for c in question._formatted_choices)
             return raw_value, f"allowed: {allowed}"
-        return raw_value, f"expected a value of type {type_name}"
+        return raw_value, _TYPE_WORDS.get(type_name, f"expected a value of type {type_name}")
     except Exception:
-        return raw_value, f"expected a value of type {type_name}"
+        return raw_value, _TYPE_WORDS.get(type_name, f"expected a value of type {type_name}")
     try:
         question.validate_answer(value)
     except ValueError as error:
