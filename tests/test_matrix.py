@@ -442,15 +442,9 @@ def closed_port() -> int:
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
 
 
-@needs_node
-def test_shell_entrypoint_gives_up_on_an_unreachable_database(
-    matrix: Matrix, tmp_path: Path, closed_port: int
-) -> None:
-    case = pick(matrix, image_flavor="debian-slim", orm="drizzle", database="postgresql")
-    folder = write_case(case, tmp_path)
-    env = {"PATH": "/usr/bin:/bin:/usr/local/bin", "WAIT_TIMEOUT": "1"}
-    env["DATABASE_URL"] = f"postgresql://app:secret@127.0.0.1:{closed_port}/app"
-    done = subprocess.run(
+def run_entrypoint(folder: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run the generated shell entrypoint with `echo started` as the service command."""
+    return subprocess.run(
         ["sh", "docker-entrypoint.sh", "echo", "started"],
         cwd=folder,
         env=env,
@@ -459,6 +453,17 @@ def test_shell_entrypoint_gives_up_on_an_unreachable_database(
         timeout=30,
         check=False,
     )
+
+
+@needs_node
+def test_shell_entrypoint_gives_up_on_an_unreachable_database(
+    matrix: Matrix, tmp_path: Path, closed_port: int
+) -> None:
+    case = pick(matrix, image_flavor="debian-slim", orm="drizzle", database="postgresql")
+    folder = write_case(case, tmp_path)
+    env = {"PATH": "/usr/bin:/bin:/usr/local/bin", "WAIT_TIMEOUT": "1"}
+    env["DATABASE_URL"] = f"postgresql://app:secret@127.0.0.1:{closed_port}/app"
+    done = run_entrypoint(folder, env)
     assert done.returncode == 1
     assert f"DATABASE_URL: 127.0.0.1:{closed_port} did not accept connections within 1s" in done.stderr
     assert "started" not in done.stdout
@@ -513,28 +518,12 @@ def test_shell_entrypoint_refuses_to_start_when_migrations_fail(matrix: Matrix, 
     case = pick(matrix, image_flavor="debian-slim", orm="drizzle", database="sqlite", migrations="entrypoint")
     folder = write_case(case, tmp_path)  # no node_modules: the migrator cannot even load drizzle-orm
     env = {"PATH": "/usr/bin:/bin:/usr/local/bin", "RUN_MIGRATIONS": "true", "DATABASE_URL": "file:x.db"}
-    done = subprocess.run(
-        ["sh", "docker-entrypoint.sh", "echo", "started"],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    done = run_entrypoint(folder, env)
     assert done.returncode == 1
     assert "Migrations failed: not starting the service." in done.stderr
     assert "started" not in done.stdout
     env["RUN_MIGRATIONS"] = "false"
-    skipped = subprocess.run(
-        ["sh", "docker-entrypoint.sh", "echo", "started"],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    skipped = run_entrypoint(folder, env)
     assert skipped.stdout.strip() == "started"
 
 

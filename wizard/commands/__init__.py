@@ -4,9 +4,25 @@ Rule: these modules import only the standard library and `wizard.errors` at the 
 `ndw --help` stays fast; everything else is imported inside `run`.
 """
 
+import argparse
+from pathlib import Path
+
 COMMANDS = {
     "init": ("wizard.commands.init", "scaffold the container setup for a service (the default)"),
     "detect": ("wizard.commands.detect", "print the detected answers as an answers file"),
     "update": ("wizard.commands.update", "merge the newest templates into a scaffolded repository"),
     "check": ("wizard.commands.check", "lint the scaffold on disk and report drift from its answers"),
 }
+
+
+def add_answer_arguments(parser: argparse.ArgumentParser, purpose: str) -> None:
+    """`--answers FILE` and repeatable `--set KEY=VALUE` (which wins), shared by init and update."""
+    parser.add_argument("--answers", "-a", type=Path, metavar="FILE", help=f"YAML file of answers {purpose}")
+    parser.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set one answer (repeatable; wins over --answers)",
+    )

@@ -5,21 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from wizard.commands import add_answer_arguments
 from wizard.errors import NotInteractiveError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of `ndw init`."""
     parser.add_argument("path", nargs="?", default=".", type=Path, help="repository (default: .)")
-    parser.add_argument("--answers", "-a", type=Path, metavar="FILE", help="YAML answers file")
-    parser.add_argument(
-        "--set",
-        dest="sets",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="set one answer (repeatable; wins over --answers)",
-    )
+    add_answer_arguments(parser, "(see `ndw detect`)")
     parser.add_argument(
         "--defaults", action="store_true", help="take detected and default values, ask nothing"
     )

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from wizard.commands import add_answer_arguments
+
 if TYPE_CHECKING:
     from wizard.update import UpdateResult
 
@@ -13,15 +15,7 @@ if TYPE_CHECKING:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of `ndw update`."""
     parser.add_argument("path", nargs="?", default=".", type=Path, help="scaffolded folder (default: .)")
-    parser.add_argument("--answers", "-a", type=Path, metavar="FILE", help="YAML file of answers to change")
-    parser.add_argument(
-        "--set",
-        dest="sets",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="change one answer (repeatable; wins over --answers)",
-    )
+    add_answer_arguments(parser, "to change")
     parser.add_argument("--dry-run", action="store_true", help="show the resulting diff, write nothing")
     parser.add_argument(
         "--conflict",
