@@ -31,6 +31,9 @@ class ToolsUnavailable(RuntimeError):
     """buildah/podman/runc/debootstrap are missing and could not be installed."""
 
 
+BUILDAH_REEXEC_RACE = "sealing memfd copy: Device or resource busy"
+
+
 class CommandFailed(RuntimeError):
     """A buildah/podman command exited non-zero; the message holds its output."""
 
@@ -152,7 +155,15 @@ class Containers:
             args += ["-f", str(dockerfile)]
         args.append(str(context))
         started = time.monotonic()
-        result = self.buildah(*args, timeout=timeout)
+        result = self.buildah(*args, check=False, timeout=timeout)
+        if result.returncode != 0 and BUILDAH_REEXEC_RACE in result.stderr:
+            # buildah 1.28's chroot isolation re-executes itself from a sealed memfd, and the
+            # seal sometimes fails with EBUSY on a cold store: a buildah fault, not the
+            # Dockerfile's. Retry that one error once, loudly; any other failure stands.
+            print(f"buildah hit '{BUILDAH_REEXEC_RACE}' building {tag}; retrying once")
+            result = self.buildah(*args, check=False, timeout=timeout)
+        if result.returncode != 0:
+            raise CommandFailed(["buildah", *self._store_flags(), *args], result)
         return BuildResult(tag, time.monotonic() - started, result.stdout + result.stderr)
 
     def copy_image_to(self, tag: str, other: Containers) -> None:
