@@ -442,10 +442,12 @@ def closed_port() -> int:
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
 
 
-def run_entrypoint(folder: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run the generated shell entrypoint with `echo started` as the service command."""
+def run_entrypoint(
+    folder: Path, env: dict[str, str], word: str = "started"
+) -> subprocess.CompletedProcess[str]:
+    """Run the generated shell entrypoint with `echo WORD` as the service command."""
     return subprocess.run(
-        ["sh", "docker-entrypoint.sh", "echo", "started"],
+        ["sh", "docker-entrypoint.sh", "echo", word],
         cwd=folder,
         env=env,
         capture_output=True,
@@ -482,15 +484,7 @@ def test_shell_entrypoint_starts_the_command_once_dependencies_answer(matrix: Ma
             "DATABASE_URL": f"mysql://app:secret@127.0.0.1:{port}/app",
             "REDIS_URL": f"redis://127.0.0.1:{port}",
         }
-        done = subprocess.run(
-            ["sh", "docker-entrypoint.sh", "echo", "started"],
-            cwd=folder,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
+        done = run_entrypoint(folder, env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "started"
     assert "REDIS_URL" in done.stderr
@@ -500,15 +494,7 @@ def test_shell_entrypoint_starts_the_command_once_dependencies_answer(matrix: Ma
         server.bind(("127.0.0.1", 0))
         server.listen()
         env["DATABASE_URL"] = f"mysql://app:secret@127.0.0.1:{server.getsockname()[1]}/app"
-        job = subprocess.run(
-            ["sh", "docker-entrypoint.sh", "echo", "migrated"],
-            cwd=folder,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
+        job = run_entrypoint(folder, env, "migrated")
     assert job.returncode == 0, job.stderr
     assert job.stdout.strip() == "migrated"
 
