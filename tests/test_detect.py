@@ -618,7 +618,8 @@ def test_detect_output_is_an_answers_file_init_accepts(run_ndw: Run, tmp_path: P
     answers_file.write_text(out)
     status, _, err = run_ndw("init", repo, "--answers", answers_file)
     assert status == 0, err
-    assert (repo / "Dockerfile").is_file()
+    # The Dockerfile goes into the service's own folder (the root for a single app).
+    assert (repo / answers.get("app_dir", ".") / "Dockerfile").is_file()
 
 
 def test_pnpm_workspace_yaml_with_only_settings_is_not_a_workspace(tmp_path: Path) -> None:

@@ -84,6 +84,34 @@ CASES: dict[str, dict[str, Any]] = {
         "init_system": "none",
         "entry": "src/index.mjs",
     },
+    # A package of a pnpm workspace: shared packages built first, pnpm deploy, Drizzle job.
+    "express-pnpm-workspace-drizzle": {
+        "service_name": "api",
+        "app_dir": "apps/api",
+        "layout": "workspace",
+        "workspace_package": "@acme/api",
+        "workspace_deps": "packages/db packages/shared",
+        "package_manager": "pnpm",
+        "package_manager_version": "10.18.3",
+        "node_version": 24,
+        "framework": "express",
+        "build_command": "pnpm --filter @acme/api... run build",
+        "entry": "dist/index.js",
+        "orm": "drizzle",
+        "migrations": "job",
+        "host_port": 3001,
+    },
+    # An app of a NestJS monorepo (nest-cli.json projects), one package.json at the root.
+    "nest-monorepo-app": {
+        "service_name": "billing",
+        "app_dir": "apps/billing",
+        "layout": "nest-monorepo",
+        "workspace_deps": "libs/common",
+        "framework": "nestjs",
+        "package_manager": "npm",
+        "node_version": 24,
+        "redis": True,
+    },
 }
 
 

@@ -210,7 +210,11 @@ def test_naming_an_app_folder_detects_that_app(run_ndw: Run, tmp_path: Path) -> 
         (app / "src" / "index.js").write_text("// service\n")
     status, _, err = run_ndw("init", repo, "--defaults", "--set", "app_dir=services/billing")
     assert status == 0, err
-    recorded = yaml.safe_load((repo / ".copier-answers.yml").read_text())
+    # The service's files and answers live in its folder; the root compose.yaml includes it.
+    recorded = yaml.safe_load((repo / "services/billing/.copier-answers.yml").read_text())
     assert recorded["app_dir"] == "services/billing"
     assert recorded["framework"] == "express"
     assert recorded["service_name"] == "billing"
+    assert (repo / "services/billing/Dockerfile").is_file()
+    assert not (repo / "Dockerfile").exists() and not (repo / ".copier-answers.yml").exists()
+    assert yaml.safe_load((repo / "compose.yaml").read_text())["include"] == ["services/billing/compose.yaml"]

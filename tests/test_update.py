@@ -41,11 +41,11 @@ def git(path: Path, *args: str) -> str:
 def build_old_template(folder: Path) -> Path:
     """The current template with 0.0.1's differences."""
     shutil.copytree(template_dir(), folder)
-    dockerfile = folder / "template" / "Dockerfile.jinja"
+    dockerfile = folder / "template" / "{{ app_dir }}" / "Dockerfile.jinja"
     dockerfile.write_text(DOCKER_HEADER + dockerfile.read_text())
-    compose = folder / "template" / "compose.yaml.jinja"
+    compose = folder / "template" / "{{ app_dir }}" / "compose.yaml.jinja"
     compose.write_text(COMPOSE_HEADER + compose.read_text())
-    (folder / "template" / "DOCKER.md.jinja").unlink()
+    (folder / "template" / "{{ app_dir }}" / "DOCKER.md.jinja").unlink()
     return folder
 
 
@@ -460,7 +460,7 @@ def test_a_changed_development_template_becomes_a_newer_version(
     bundle = tmp_path / "h.bundle"
     write_bundle(build_old_template(tmp_path / "old"), OLD, bundle, None)
     repo_a = local_repo(first, "7.0.0", bundle)
-    dockerfile = first / "template" / "Dockerfile.jinja"
+    dockerfile = first / "template" / "{{ app_dir }}" / "Dockerfile.jinja"
     first_line, rest = dockerfile.read_text().split("\n", 1)
     dockerfile.write_text(f"{first_line}\n# added by a template edit\n{rest}")
     repo_b = local_repo(first, "7.0.0", bundle)

@@ -20,6 +20,7 @@ class Status(Enum):
     SAME = "unchanged"
     REPLACE = "replace"
     KEEP = "kept"  # a seed file (copier's `_skip_if_exists`) the user already has
+    EXTEND = "extended"  # a shared file ndw adds this service to, leaving the rest as it is
 
 
 @dataclass(frozen=True)
@@ -70,13 +71,22 @@ def _env_keys(data: bytes) -> list[str]:
 _ENV_ASSIGNMENT = re.compile(r"^\s*#?\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=")
 
 
+def seed_matches(path: str, pattern: str) -> bool:
+    """gitignore-style, as copier matches `_skip_if_exists`: a pattern without '/' matches any folder."""
+    anchored = pattern.startswith("/")
+    pattern = pattern.lstrip("/")
+    if not anchored and "/" not in pattern:
+        return fnmatch.fnmatchcase(path.rsplit("/", 1)[-1], pattern)
+    return fnmatch.fnmatchcase(path, pattern)
+
+
 def classify(path: str, rendered: bytes, existing: bytes | None, seeds: Sequence[str] = ()) -> Status:
     """What writing `rendered` at `path` would do, given what is on disk there."""
     if existing is None:
         return Status.NEW
     if existing == rendered:
         return Status.SAME
-    if any(fnmatch.fnmatchcase(path, pattern) for pattern in seeds):
+    if any(seed_matches(path, pattern) for pattern in seeds):
         return Status.KEEP
     return Status.REPLACE
 
@@ -103,6 +113,19 @@ class Plan:
             status = classify(relative, content, existing, seeds)
             changes.append(FileChange(relative, status, content, existing, source.stat().st_mode & 0o777))
         return cls(tuple(changes))
+
+    def plus(self, *changes: FileChange) -> Plan:
+        """This plan with more files (a file already in it, with the same bytes, is not repeated)."""
+        known = {change.path: change for change in self.changes}
+        extra = []
+        for change in changes:
+            if change.path in known and known[change.path].rendered == change.rendered:
+                continue
+            if change.path in known:
+                raise ValueError(f"two different renders of {change.path}")
+            known[change.path] = change
+            extra.append(change)
+        return Plan(tuple(sorted((*self.changes, *extra), key=lambda change: change.path)))
 
     @property
     def replaced(self) -> list[FileChange]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from wizard.errors import TemplateError
 from wizard.plan import FileChange, classify
-from wizard.template import seed_patterns
+from wizard.template import answers_file_for, seed_patterns
 
 # Where copier would write: never created, so no earlier answers are read from it.
 _NOWHERE = Path(os.sep) / "nonexistent-ndw-preview" / "out"
@@ -80,6 +80,7 @@ class Previewer:
         worker = Worker(
             src_path=str(self.template_path),
             dst_path=_NOWHERE,
+            answers_file=Path(answers_file_for(answers.get("app_dir"))),
             data=dict(answers),
             defaults=True,
             overwrite=True,

@@ -18,7 +18,7 @@ from typing import Any
 
 from wizard import __version__
 from wizard.errors import TemplateError
-from wizard.template import template_dir
+from wizard.template import answers_file_for, template_dir
 from wizard.template_repo import PORTABLE_URL, TemplateRepo, local_repo, rewritten_urls
 
 
@@ -55,6 +55,7 @@ def render_into(output: Path, answers: Mapping[str, Any], repo: TemplateRepo | N
                 PORTABLE_URL,
                 output,
                 data=dict(answers),
+                answers_file=answers_file_for(answers.get("app_dir")),
                 vcs_ref=repo.ref,
                 defaults=True,
                 overwrite=True,

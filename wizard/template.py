@@ -14,6 +14,12 @@ TEMPLATE_NAME = "node-service"
 ANSWERS_FILE = ".copier-answers.yml"
 
 
+def answers_file_for(app_dir: object) -> str:
+    """Where a service's answers file lives: in its own folder, so each service updates alone."""
+    folder = str(app_dir or ".").strip("/")
+    return ANSWERS_FILE if folder in ("", ".") else f"{folder}/{ANSWERS_FILE}"
+
+
 @cache
 def template_dir() -> Path:
     """The template folder: inside the installed package, else the source checkout."""

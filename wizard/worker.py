@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from wizard.detect import Detection, detect
+from wizard.compose_root import ROOT_COMPOSE, include_change
+from wizard.detect import Detection, ServiceCandidate, detect, detect_service, detect_services
 from wizard.errors import UnmanagedFilesError, UsageError
-from wizard.plan import FileChange, Plan
+from wizard.plan import FileChange, Plan, Status
 from wizard.questions import QuestionSet, Resolution
 from wizard.render import rendered_scaffold
 from wizard.template import seed_patterns
@@ -42,13 +43,30 @@ class Worker:
         """What the repository says about itself (read once)."""
         return detect(self.target)
 
+    @cached_property
+    def services(self) -> list[ServiceCandidate]:
+        """Every service of the repository (workspace packages, service folders, Nest apps)."""
+        return detect_services(self.target)
+
+    def service_at(self, app_dir: str) -> ServiceCandidate | None:
+        """The detected service in folder `app_dir`, if there is one."""
+        folder = app_dir.strip("/").removeprefix("./") or "."
+        return next((service for service in self.services if service.path == folder), None)
+
     def detection_for(self, app_dir: object) -> Detection:
-        """Detection of the app in `app_dir` when the user names a folder detection didn't pick."""
-        detected_dir = self.detection.values().get("app_dir", ".")
-        if not isinstance(app_dir, str) or app_dir in ("", detected_dir):
+        """Detection of the service in `app_dir` (a detected service, or any folder the user names)."""
+        if not isinstance(app_dir, str) or app_dir == "":
+            return self.detection
+        service = self.service_at(app_dir)
+        if service is None and app_dir == self.detection.values().get("app_dir", "."):
             return self.detection
         if app_dir not in self._detections:
-            self._detections[app_dir] = detect(self.target, app_dir)
+            if service is not None and (service.kind != "independent" or service.path != "."):
+                self._detections[app_dir] = detect_service(self.target, service)
+            elif service is not None or app_dir == ".":
+                self._detections[app_dir] = self.detection if app_dir == "." else detect(self.target, app_dir)
+            else:
+                self._detections[app_dir] = detect(self.target, app_dir)
         return self._detections[app_dir]
 
     def resolve(self, given: Mapping[str, Any] | None = None) -> Resolution:
@@ -61,14 +79,52 @@ class Worker:
             folder_name=self.target.resolve().name,
         )
 
-    def plan(self, answers: Mapping[str, Any]) -> Plan:
-        """Render to a temporary tree and compare it with the target."""
-        with rendered_scaffold(answers) as rendered:
-            return Plan.compare(rendered, self.target, seeds=seed_patterns())
+    def plan(self, answers: Mapping[str, Any], root_compose: str | None = None) -> Plan:
+        """Render to a temporary tree and compare it with the target.
 
-    def write(self, answers: Mapping[str, Any], *, force: bool = False, dry_run: bool = False) -> Outcome:
-        """Write the scaffold; refuse to replace differing files unless forced."""
-        plan = self.plan(answers)
+        A service in a subfolder shares the root .dockerignore with the repository's other
+        services (an existing one is kept) and is added to the root compose.yaml's includes
+        (`root_compose` stands in for that file when several services are planned at once).
+        """
+        app_dir = str(answers.get("app_dir", "."))
+        shared = ["/.dockerignore"] if app_dir != "." else []
+        with rendered_scaffold(answers) as rendered:
+            plan = Plan.compare(rendered, self.target, seeds=[*seed_patterns(), *shared])
+        if app_dir == ".":
+            return plan
+        return plan.plus(include_change(self.target, f"{app_dir}/{ROOT_COMPOSE}", root_compose))
+
+    def plan_services(self, answer_sets: Sequence[Mapping[str, Any]]) -> Plan:
+        """One plan for several services: each adds its files, the root compose.yaml gets every include."""
+        combined = Plan(())
+        root_compose: FileChange | None = None
+        for answers in answer_sets:
+            plan = self.plan(answers, root_compose.rendered.decode() if root_compose else None)
+            if answers.get("app_dir", ".") != ".":
+                root_compose = next(c for c in plan.changes if c.path == ROOT_COMPOSE)
+                plan = Plan(tuple(c for c in plan.changes if c.path != ROOT_COMPOSE))
+            combined = combined.plus(*plan.changes)
+        if root_compose is None:
+            return combined
+        on_disk = root_compose.existing
+        status = (
+            Status.NEW
+            if on_disk is None
+            else Status.SAME
+            if on_disk == root_compose.rendered
+            else Status.EXTEND
+        )
+        return combined.plus(FileChange(ROOT_COMPOSE, status, root_compose.rendered, on_disk, 0o644))
+
+    def write(
+        self,
+        answers: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        *,
+        force: bool = False,
+        dry_run: bool = False,
+    ) -> Outcome:
+        """Write the scaffold of one service (or several); refuse to replace differing files unless forced."""
+        plan = self.plan(answers) if isinstance(answers, Mapping) else self.plan_services(answers)
         if dry_run:
             return Outcome(plan, (), dry_run=True)
         if plan.replaced and not force:

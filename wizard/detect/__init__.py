@@ -29,7 +29,7 @@ Modules, one job each:
 from __future__ import annotations
 
 from wizard.detect.model import Detection, Finding
-from wizard.detect.run import detect
+from wizard.detect.run import detect, detect_service
 from wizard.detect.services import ServiceCandidate, detect_services
 
-__all__ = ["Detection", "Finding", "ServiceCandidate", "detect", "detect_services"]
+__all__ = ["Detection", "Finding", "ServiceCandidate", "detect", "detect_service", "detect_services"]

@@ -14,7 +14,7 @@ from wizard.detect.model import Detection
 from wizard.detect.native import detect_native
 from wizard.detect.network import check_listen, detect_health_path, detect_port
 from wizard.detect.runtime import detect_node_version, detect_package_manager
-from wizard.detect.services import detect_services, service_folders, workspace_patterns
+from wizard.detect.services import ServiceCandidate, detect_services, service_folders, workspace_patterns
 from wizard.detect.signals import check_shutdown
 
 
@@ -58,6 +58,89 @@ def _service_name(app: App, root: Path, found: Detection) -> None:
         found.propose("service_name", slug, source)
 
 
+def _read_app(app: App, found: Detection) -> None:
+    """Framework, data, build and entry, and the runtime checks of the app in `app`."""
+    manager = str(found.values().get("package_manager", "npm"))
+    framework = detect_framework(app, found)
+    detect_data(app, found)  # first: Prisma 7's generated client is a tsc input
+    detect_build_and_entry(app, found, framework, manager)
+    detect_native(app, found)
+    detect_port(app, found)
+    detect_health_path(app, found, framework)
+    check_listen(app, found, framework)
+    check_shutdown(app, found, framework)
+
+
+def _pnpm_injects(root: Path) -> bool:
+    """Whether pnpm-workspace.yaml sets injectWorkspacePackages (pnpm deploy then needs no --legacy)."""
+    text = (
+        (root / "pnpm-workspace.yaml").read_text(encoding="utf-8")
+        if (root / "pnpm-workspace.yaml").is_file()
+        else ""
+    )
+    return bool(re.search(r"^injectWorkspacePackages:\s*true\s*$", text, re.MULTILINE))
+
+
+def detect_service(root: Path, service: ServiceCandidate) -> Detection:
+    """Propose answers for one service of a multi-service repository (`detect_services`)."""
+    found = Detection()
+    app = App(root / service.path, service.path) if service.path != "." else App(root)
+    found.propose("app_dir", service.path, service.evidence)
+    slug = re.sub(r"[^a-z0-9._-]+", "-", service.name.split("/")[-1].lower()).strip("-._")[:64].strip("-._")
+    if slug:
+        found.propose("service_name", slug, f"{app.label('package.json')} name: {service.name}")
+    if service.kind == "independent":
+        found.propose("layout", "standalone", f"{service.path}/ has its own package.json and lockfile")
+        detect_package_manager(app, found)
+        detect_node_version(app, found)
+        check_installs(app, found)
+        _read_app(app, found)
+        return found
+    workspace_root = App(root)
+    deps = " ".join(service.shared)
+    if service.kind == "nest-app":
+        found.propose("layout", "nest-monorepo", service.evidence)
+        if deps:
+            found.propose("workspace_deps", deps, "nest-cli.json libraries")
+    else:
+        found.propose("layout", "workspace", service.evidence)
+        found.propose("workspace_package", service.name, f"{app.label('package.json')} name")
+        found.propose(
+            "workspace_deps",
+            deps,
+            "workspace:* dependencies of " + service.name if deps else "no workspace dependencies",
+        )
+    detect_package_manager(workspace_root, found)
+    detect_node_version(app, found)
+    detect_node_version(workspace_root, found)
+    check_installs(workspace_root, found)
+    manager = str(found.values().get("package_manager", "npm"))
+    if service.kind == "nest-app":
+        runner = {"npm": "npx --no-install", "pnpm": "pnpm exec", "yarn": "yarn"}[manager]
+        found.propose(
+            "build_command", f"{runner} nest build {service.name}", "nest-cli.json monorepo project"
+        )
+        if service.entry:
+            found.propose("entry", service.entry, "nest-cli.json monorepo: webpack output per app")
+        _read_app(workspace_root, found)
+        return found
+    if manager == "pnpm":
+        found.propose("pnpm_injected", _pnpm_injects(root), "pnpm-workspace.yaml injectWorkspacePackages")
+    builders = [
+        folder for folder in (*service.shared, service.path) if "build" in App(root / folder, folder).scripts
+    ]
+    if builders:
+        found.propose(
+            "build_command",
+            f"pnpm --filter {service.name}... run build" if manager == "pnpm" else "",
+            "build scripts in " + ", ".join(builders) + " (pnpm builds them in dependency order)",
+        )
+    else:
+        found.propose("build_command", "", f"no build script in {service.name} or the packages it uses")
+    _read_app(app, found)
+    return found
+
+
 def detect(root: Path, app_dir: str | None = None) -> Detection:
     """Propose answers for the repository at `root`: pure (reads files only) and fast.
 
@@ -76,17 +159,9 @@ def detect(root: Path, app_dir: str | None = None) -> Detection:
         return found
     _service_name(app, root, found)
     detect_package_manager(app, found)
-    manager = str(found.values().get("package_manager", "npm"))
     detect_node_version(app, found)
     check_installs(app, found)
     if workspace_patterns(app.root) is not None and not app.is_service():
         return found  # a workspace root: the services below it are read one at a time
-    framework = detect_framework(app, found)
-    detect_data(app, found)  # first: Prisma 7's generated client is a tsc input
-    detect_build_and_entry(app, found, framework, manager)
-    detect_native(app, found)
-    detect_port(app, found)
-    detect_health_path(app, found, framework)
-    check_listen(app, found, framework)
-    check_shutdown(app, found, framework)
+    _read_app(app, found)
     return found

@@ -1,0 +1,124 @@
+"""Several services in one repository: which ones to scaffold, and answers that don't collide.
+
+`ndw init --service PATH` scaffolds one service of a workspace or a folder of services;
+`--all-services` every detected one. Each service keeps its own answers file in its folder,
+so the one thing services must agree on is the host port compose publishes: a second
+service is given the next free one unless the person chose it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from wizard.detect.files import IGNORED_DIRS
+from wizard.errors import UsageError
+from wizard.template import ANSWERS_FILE
+from wizard.worker import Worker
+
+MAX_DEPTH = 4
+
+
+def normalize_dir(path: str) -> str:
+    """'./apps/api/' -> 'apps/api'; the repository root is '.'."""
+    parts = [part for part in Path(path).as_posix().split("/") if part not in ("", ".")]
+    return "/".join(parts) or "."
+
+
+def service_dir_for(worker: Worker, path: str, flag: str = "--service") -> str:
+    """The folder `--service PATH` names, relative to the repository root."""
+    root = worker.target.resolve()
+    candidate = Path(path)
+    if candidate.is_absolute():
+        try:
+            candidate = candidate.resolve().relative_to(root)
+        except ValueError:
+            candidate = Path("..")
+    folder = normalize_dir(candidate.as_posix())
+    if ".." in folder.split("/") or not (root / folder).is_dir():
+        raise UsageError(
+            f"{flag}: {path!r} is not a folder of {root} (give it relative to the repository root)",
+            hint=_services_hint(worker),
+        )
+    return folder
+
+
+def _services_hint(worker: Worker) -> str:
+    services = worker.services
+    if not services:
+        return "No services were detected here (a package.json with a start script or a web framework)."
+    return "Services found: " + ", ".join(f"{s.path} ({s.name})" for s in services) + "."
+
+
+def default_service_dirs(worker: Worker) -> list[str] | None:
+    """The service to scaffold when none is named: None for a single app at the root.
+
+    Raises when the repository holds several services and nobody said which.
+    """
+    services = worker.services
+    if not services or (len(services) == 1 and services[0].path == "."):
+        return None
+    if len(services) == 1:
+        return [services[0].path]
+    raise UsageError(
+        f"{worker.target} holds {len(services)} services; say which one to scaffold",
+        hint="Pass --service PATH (one of: "
+        + ", ".join(s.path for s in services)
+        + ") or --all-services. "
+        + _services_hint(worker),
+    )
+
+
+def recorded_host_ports(root: Path, skip_dir: str) -> dict[int, str]:
+    """host_port -> folder, from the answers files of the services already scaffolded here."""
+    found: dict[int, str] = {}
+    for folder, dirs, files in os.walk(root):
+        depth = len(Path(folder).relative_to(root).parts)
+        dirs[:] = (
+            [d for d in dirs if d not in IGNORED_DIRS and not d.startswith(".")] if depth < MAX_DEPTH else []
+        )
+        if ANSWERS_FILE not in files:
+            continue
+        relative = normalize_dir(Path(folder).relative_to(root).as_posix())
+        if relative == skip_dir:
+            continue
+        try:
+            data = yaml.safe_load((Path(folder) / ANSWERS_FILE).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError):
+            continue
+        if isinstance(data, dict):
+            port = data.get("host_port", data.get("port"))
+            if isinstance(port, int):
+                found[port] = relative
+    return found
+
+
+def settle(
+    worker: Worker, given: Mapping[str, Any], service_dirs: Sequence[str], origin: str = ""
+) -> list[dict[str, Any]]:
+    """Resolved, valid answers for each service; host ports kept apart.
+
+    Raises `AnswersError` naming the first service whose answers are invalid.
+    """
+    settled: list[dict[str, Any]] = []
+    taken: dict[int, str] = {}
+    for folder in service_dirs:
+        answers = {**given, "app_dir": folder}
+        resolution = worker.resolve(answers)
+        label = f"{origin} for {folder}" if origin else f"the answers for {folder}"
+        resolved = resolution.require_valid(label)
+        if "host_port" not in given:
+            used = {**recorded_host_ports(worker.target, folder), **taken}
+            port = int(resolved.get("host_port", resolved.get("port", 3000)))
+            while port in used and port < 65535:
+                port += 1
+            if port != resolved.get("host_port"):
+                answers["host_port"] = port
+                resolved = worker.resolve(answers).require_valid(label)
+        taken[int(resolved.get("host_port", 0))] = folder
+        settled.append(resolved)
+    return settled
