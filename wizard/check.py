@@ -14,7 +14,7 @@ from typing import Any
 
 from wizard.template import ANSWERS_FILE
 from wizard.template_repo import TemplateRepo, parse_version
-from wizard.update import fresh_files, read_answers_file
+from wizard.update import fresh_files, locate_scaffold, read_answers_file
 
 
 @dataclass(frozen=True)
@@ -67,19 +67,16 @@ class CheckReport:
         }
 
 
-def run_check(path: Path, repo: TemplateRepo) -> CheckReport:
-    """Lint, compare with a fresh render, compare versions."""
-    from wizard.errors import UsageError  # noqa: PLC0415
-
-    if not path.is_dir():
-        raise UsageError(f"{path} is not a directory")
-    root = path.resolve()
-    data = read_answers_file(root)
+def run_check(path: Path, repo: TemplateRepo, service: str | None = None) -> CheckReport:
+    """Lint, compare with a fresh render, compare versions (of one service in a monorepo)."""
+    root, answers_file = locate_scaffold(path, service)
+    data = read_answers_file(root, answers_file)
     report = CheckReport(str(path), str(data.get("_commit") or "(none)"), repo.ref)
-    report.lint = [_finding_dict(finding, root) for finding in _lint(root)]
+    service_dir = root / str(data.get("app_dir") or ".")
+    report.lint = [_finding_dict(finding, root) for finding in _lint(service_dir)]
     answers = {key: value for key, value in data.items() if not str(key).startswith("_")}
     try:
-        report.drift = drift(root, answers, repo)
+        report.drift = drift(root, answers, repo, answers_file)
     except Exception as error:  # an answer the current template refuses, a copier error
         report.render_error = str(getattr(error, "message", error))
     return report
@@ -99,11 +96,13 @@ def _finding_dict(finding: Any, root: Path) -> dict[str, Any]:
     return data
 
 
-def drift(root: Path, answers: dict[str, Any], repo: TemplateRepo) -> list[Drift]:
+def drift(
+    root: Path, answers: dict[str, Any], repo: TemplateRepo, answers_file: str = ANSWERS_FILE
+) -> list[Drift]:
     """Files on disk that differ from (or miss) what the answers render to now."""
     found = []
     for relative, expected in sorted(fresh_files(answers, repo).items()):
-        if relative == ANSWERS_FILE:
+        if relative == answers_file:
             continue  # its _commit line is the version check's business
         on_disk = root / relative
         if not on_disk.is_file():

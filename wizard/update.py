@@ -8,6 +8,7 @@ merged, conflicted, added and deleted.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 from collections.abc import Mapping
@@ -35,6 +36,7 @@ class Scaffold:
     answers: dict[str, Any]
     commit: str
     src_path: str
+    answers_file: str = ANSWERS_FILE
 
     @property
     def relative(self) -> Path:
@@ -69,14 +71,68 @@ def _git(path: Path, *args: str, check: bool = True) -> subprocess.CompletedProc
     return done
 
 
-def read_answers_file(path: Path) -> dict[str, Any]:
-    """The answers file of a scaffold, with copier's `_` keys; errors say to run `ndw init`."""
-    answers_path = path / ANSWERS_FILE
-    if not answers_path.is_file():
+def locate_scaffold(path: Path, service: str | None = None) -> tuple[Path, str]:
+    """(repository folder, answers file relative to it) for `path` and an optional `--service`.
+
+    A service in a subfolder keeps its answers in `<folder>/.copier-answers.yml` and is
+    rendered from the repository root: `ndw update apps/api`, `ndw update --service apps/api`
+    (from the root) and a root holding exactly one such service all find it.
+    """
+    if not path.is_dir():
+        raise UsageError(f"{path} is not a directory")
+    path = path.resolve()
+    if service is not None:
+        folder = "/".join(part for part in Path(service).as_posix().split("/") if part not in ("", "."))
+        if not folder:
+            return path, ANSWERS_FILE
+        if not (path / folder / ANSWERS_FILE).is_file():
+            raise UsageError(
+                f"--service {service}: no {folder}/{ANSWERS_FILE} in {path}",
+                hint=_scaffolded_hint(path),
+            )
+        return path, f"{folder}/{ANSWERS_FILE}"
+    own = path / ANSWERS_FILE
+    if own.is_file():
+        app_dir = str(_load_answers(own).get("app_dir") or ".")
+        parts = [part for part in app_dir.split("/") if part not in ("", ".")]
+        if parts and path.parts[-len(parts) :] == tuple(parts):
+            return path.parents[len(parts) - 1], f"{'/'.join(parts)}/{ANSWERS_FILE}"
+        return path, ANSWERS_FILE
+    services = scaffolded_services(path)
+    if len(services) == 1:
+        return path, f"{services[0]}/{ANSWERS_FILE}"
+    if services:
         raise UsageError(
-            f"no {ANSWERS_FILE} in {path}: this folder was not scaffolded by ndw (or the file was deleted)",
-            hint="Run `ndw init` first; `ndw update` merges template changes into an existing scaffold.",
+            f"{path} holds {len(services)} scaffolded services: " + ", ".join(services),
+            hint="Update one at a time with --service PATH and commit in between "
+            "(copier merges against a clean work tree).",
         )
+    return path, ANSWERS_FILE
+
+
+def scaffolded_services(root: Path, depth: int = 4) -> list[str]:
+    """Folders below `root` (not the root) that hold an ndw answers file, in path order."""
+    from wizard.detect.files import IGNORED_DIRS  # noqa: PLC0415
+
+    found = []
+    for folder, dirs, files in os.walk(root):
+        level = len(Path(folder).relative_to(root).parts)
+        dirs[:] = (
+            sorted(d for d in dirs if d not in IGNORED_DIRS and not d.startswith("."))
+            if level < depth
+            else []
+        )
+        if level and ANSWERS_FILE in files:
+            found.append(Path(folder).relative_to(root).as_posix())
+    return sorted(found)
+
+
+def _scaffolded_hint(root: Path) -> str:
+    services = scaffolded_services(root)
+    return ("Scaffolded services here: " + ", ".join(services) + ".") if services else "Run `ndw init` first."
+
+
+def _load_answers(answers_path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(answers_path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
@@ -86,12 +142,21 @@ def read_answers_file(path: Path) -> dict[str, Any]:
     return {str(key): value for key, value in data.items()}
 
 
-def open_scaffold(path: Path) -> Scaffold:
+def read_answers_file(path: Path, answers_file: str = ANSWERS_FILE) -> dict[str, Any]:
+    """The answers file of a scaffold, with copier's `_` keys; errors say to run `ndw init`."""
+    answers_path = path / answers_file
+    if not answers_path.is_file():
+        raise UsageError(
+            f"no {answers_file} in {path}: this folder was not scaffolded by ndw (or the file was deleted)",
+            hint="Run `ndw init` first; `ndw update` merges template changes into an existing scaffold.",
+        )
+    return _load_answers(answers_path)
+
+
+def open_scaffold(path: Path, service: str | None = None) -> Scaffold:
     """Check that `path` is a scaffold in a git work tree and read its answers."""
-    if not path.is_dir():
-        raise UsageError(f"{path} is not a directory")
-    path = path.resolve()
-    data = read_answers_file(path)
+    path, answers_file = locate_scaffold(path, service)
+    data = read_answers_file(path, answers_file)
     top = _git(path, "rev-parse", "--show-toplevel", check=False)
     if top.returncode != 0:
         raise UsageError(
@@ -101,18 +166,18 @@ def open_scaffold(path: Path) -> Scaffold:
     commit = str(data.get("_commit") or "")
     if not commit:
         raise UsageError(
-            f"{path / ANSWERS_FILE} has no _commit: the template version it was made from is unknown",
+            f"{path / answers_file} has no _commit: the template version it was made from is unknown",
             hint="Scaffold again with `ndw init --force --answers .copier-answers.yml` and commit.",
         )
     answers = {key: value for key, value in data.items() if not key.startswith("_")}
     src = str(data.get("_src_path") or PORTABLE_URL)
     if src != PORTABLE_URL:
         raise UsageError(
-            f"_src_path in {path / ANSWERS_FILE} is {src!r}, not ndw's template ({PORTABLE_URL})",
+            f"_src_path in {path / answers_file} is {src!r}, not ndw's template ({PORTABLE_URL})",
             hint=f"Set `_src_path: {PORTABLE_URL}` in that file, commit, and run `ndw update` again; "
             "ndw maps that URL to the template history it carries, offline.",
         )
-    return Scaffold(path, Path(top.stdout.strip()).resolve(), answers, commit, src)
+    return Scaffold(path, Path(top.stdout.strip()).resolve(), answers, commit, src, answers_file)
 
 
 def check_version(scaffold: Scaffold, repo: TemplateRepo) -> None:
@@ -157,9 +222,10 @@ def run_update(
     *,
     conflict: Conflict = "inline",
     dry_run: bool = False,
+    service: str | None = None,
 ) -> UpdateResult:
-    """Update the scaffold at `path` to `repo.ref` with `given` answers changed."""
-    scaffold = open_scaffold(path)
+    """Update the scaffold at `path` (or its `service`) to `repo.ref` with `given` answers changed."""
+    scaffold = open_scaffold(path, service)
     check_version(scaffold, repo)
     check_clean(scaffold)
     data = validate_changes(scaffold, given)
@@ -177,8 +243,8 @@ def run_update(
         return result
 
 
-def _rest(scaffold: Scaffold) -> tuple[dict[str, Any], str, str]:
-    return scaffold.answers, scaffold.commit, scaffold.src_path
+def _rest(scaffold: Scaffold) -> tuple[dict[str, Any], str, str, str]:
+    return scaffold.answers, scaffold.commit, scaffold.src_path, scaffold.answers_file
 
 
 def validate_changes(scaffold: Scaffold, given: Mapping[str, Any]) -> dict[str, Any]:
@@ -236,7 +302,7 @@ def _update_in(
         with rewritten_urls(repo):
             copier_update(
                 scaffold.path,
-                answers_file=ANSWERS_FILE,
+                answers_file=scaffold.answers_file,
                 vcs_ref=repo.ref,
                 data=data,
                 defaults=True,
@@ -255,7 +321,7 @@ def _update_in(
 
 def classify(scaffold: Scaffold, repo: TemplateRepo) -> UpdateResult:
     """Sort what `git status` shows after the update into the result's lists."""
-    data = read_answers_file(scaffold.path)
+    data = read_answers_file(scaffold.path, scaffold.answers_file)
     result = UpdateResult(old_version=scaffold.commit, new_version=str(data.get("_commit", repo.ref)))
     status = _git(scaffold.path, "status", "--porcelain", "-z", "--untracked-files=all", "--", ".").stdout
     entries = [entry for entry in status.split("\0") if entry]
@@ -287,11 +353,11 @@ def edited_since_scaffold(scaffold: Scaffold) -> set[str]:
     Cheaper than rendering the old version again; a scaffold committed together with
     edits counts as unedited (its files are then reported as updated, not merged).
     """
-    base = _git(scaffold.path, "log", "-1", "--format=%H", "--", ANSWERS_FILE).stdout.strip()
+    base = _git(scaffold.path, "log", "-1", "--format=%H", "--", scaffold.answers_file).stdout.strip()
     if not base:
         return set()
     names = _git(scaffold.path, "diff", "--name-only", "--relative", base, "HEAD", "--", ".").stdout
-    return set(names.split("\n")) - {"", ANSWERS_FILE}
+    return set(names.split("\n")) - {"", scaffold.answers_file}
 
 
 def fresh_files(answers: Mapping[str, Any], repo: TemplateRepo) -> dict[str, bytes]:

@@ -14,6 +14,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of `ndw check`."""
     parser.add_argument("path", nargs="?", default=".", type=Path, help="scaffolded folder (default: .)")
     parser.add_argument(
+        "--service",
+        metavar="PATH",
+        help="in a repository of several services: the one in PATH (relative to the repository)",
+    )
+    parser.add_argument(
         "--format", choices=["text", "json"], default="text", help="text for people, json for CI"
     )
     parser.add_argument("--diff", action="store_true", help="show the drift as diffs")
@@ -24,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from wizard.check import run_check  # noqa: PLC0415
     from wizard.render import current_template  # noqa: PLC0415
 
-    report = run_check(args.path, current_template())
+    report = run_check(args.path, current_template(), args.service)
     if args.format == "json":
         import json  # noqa: PLC0415
 

@@ -15,6 +15,11 @@ if TYPE_CHECKING:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of `ndw update`."""
     parser.add_argument("path", nargs="?", default=".", type=Path, help="scaffolded folder (default: .)")
+    parser.add_argument(
+        "--service",
+        metavar="PATH",
+        help="in a repository of several services: the one in PATH (relative to the repository)",
+    )
     add_answer_arguments(parser, "to change")
     parser.add_argument("--dry-run", action="store_true", help="show the resulting diff, write nothing")
     parser.add_argument(
@@ -33,7 +38,14 @@ def run(args: argparse.Namespace) -> int:
 
     given = load_answers_file(args.answers) if args.answers else {}
     given.update(parse_set_options(args.sets))
-    result = run_update(args.path, given, current_template(), conflict=args.conflict, dry_run=args.dry_run)
+    result = run_update(
+        args.path,
+        given,
+        current_template(),
+        conflict=args.conflict,
+        dry_run=args.dry_run,
+        service=args.service,
+    )
     print_result(result, args.conflict)
     return 1 if result.needs_person else 0
 
