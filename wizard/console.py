@@ -64,11 +64,25 @@ def print_outcome(outcome: Outcome, target: Path) -> None:
     console.print(f"[bold green]Wrote {len(outcome.written)} file(s)[/] in {target}:")
     for change in outcome.written:
         console.print(f"  [green]{change.status.value:>9}[/]  {change.path}")
-    console.print(
-        "\nNext:\n"
-        "  cp .env.example .env   # then set the passwords\n"
-        "  docker compose up --build\n"
-        "  See DOCKER.md for the details.",
+    console.print("\n" + next_steps([change.path for change in outcome.plan.changes]))
+
+
+def next_steps(paths: list[str]) -> str:
+    """What to run after writing: one service at the root, or services in their folders."""
+    folders = sorted({path.rsplit("/", 1)[0] for path in paths if path.endswith("/DOCKER.md")})
+    if not folders:
+        return (
+            "Next:\n"
+            "  cp .env.example .env   # then set the passwords\n"
+            "  docker compose up --build\n"
+            "  See DOCKER.md for the details."
+        )
+    guides = ", ".join(f"{folder}/DOCKER.md" for folder in folders)
+    return (
+        "Next, from the repository root:\n"
+        f"  cp {folders[0]}/.env.example .env   # set the passwords; every service reads the root .env\n"
+        "  docker compose up --build   # every service the root compose.yaml includes\n"
+        f"  See {guides} for the details."
     )
 
 
