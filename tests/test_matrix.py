@@ -59,7 +59,55 @@ EXTRAS: tuple[dict[str, Any], ...] = (
         "os_packages": "ca-certificates",
     },
     {"app_dir": "services/orders", "framework": "nestjs", "orm": "prisma", "migrations": "entrypoint"},
-    {"app_dir": "./apps/api/", "package_manager": "pnpm", "package_manager_version": "11.28.10"},
+    {"app_dir": "apps/api", "package_manager": "pnpm", "package_manager_version": "11.28.10"},
+    # Services of monorepos: a pnpm workspace package, a NestJS monorepo app.
+    {
+        "app_dir": "apps/api",
+        "layout": "workspace",
+        "workspace_package": "@acme/api",
+        "workspace_deps": "packages/shared packages/db",
+        "package_manager": "pnpm",
+        "package_manager_version": "10.18.3",
+        "build_command": "pnpm --filter @acme/api... run build",
+        "entry": "dist/index.js",
+        "orm": "drizzle",
+        "migrations": "entrypoint",
+        "redis": True,
+    },
+    {
+        "app_dir": "services/jobs",
+        "layout": "workspace",
+        "workspace_package": "jobs",
+        "package_manager": "pnpm",
+        "package_manager_version": "11.28.10",
+        "pnpm_injected": True,
+        "node_version": 26,
+        "image_flavor": "distroless",
+        "orm": "drizzle",
+        "database": "sqlite",
+        "migrations": "job",
+        "entry": "src/index.js",
+    },
+    {
+        "app_dir": "apps/billing",
+        "layout": "nest-monorepo",
+        "framework": "nestjs",
+        "workspace_deps": "libs/common",
+        "package_manager": "yarn",
+        "package_manager_version": "4.9.1",
+        "database": "mysql",
+        "orm": "drizzle",
+        "migrations": "job",
+    },
+    {
+        "app_dir": "apps/gateway",
+        "layout": "nest-monorepo",
+        "framework": "nestjs",
+        "package_manager": "pnpm",
+        "package_manager_version": "10.18.3",
+        "image_flavor": "alpine",
+        "host_port": 8081,
+    },
     {"framework": "express", "build_command": "npm run build", "entry": "dist/server.js"},
     {"framework": "express", "build_command": "npm run generate", "entry": "src/server.js"},
     {
@@ -146,11 +194,15 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Matrix:
             result.rejected.append((given, {problem.field for problem in resolution.problems}))
             continue
         files = previewer.render(resolution.answers)
+        # A service in a subfolder: its files keyed as if it were the root (the shared
+        # .dockerignore stays at the repository root).
+        folder = str(resolution.answers.get("app_dir", "."))
+        prefix = "" if folder == "." else folder + "/"
         rendered = Rendered(
             case_name(given),
             dict(resolution.answers),
-            {path: file.text for path, file in files.items()},
-            {path: file.mode for path, file in files.items()},
+            {path.removeprefix(prefix): file.text for path, file in files.items()},
+            {path.removeprefix(prefix): file.mode for path, file in files.items()},
         )
         result.cases.append(rendered)
         for path, text in rendered.files.items():
@@ -377,6 +429,13 @@ def test_compose_references_resolve_and_secrets_are_required(matrix: Matrix) -> 
         stages = parse_dockerfile(case.files["Dockerfile"])[1]
         services = compose["services"]
         volumes = set(compose.get("volumes") or {})
+        # A service in a subfolder names everything after itself (the root file includes it).
+        in_subfolder = case.answers.get("app_dir", ".") != "."
+        app_name = case.answers["service_name"] if in_subfolder else "app"
+        migrate_name = f"{app_name}-migrate" if in_subfolder else "migrate"
+        if in_subfolder:
+            prefix = case.answers["service_name"] + "-"
+            assert all(n == app_name or n.startswith(prefix) for n in [*services, *volumes]), case.name
         assert "version" not in compose
         assert compose["name"] == case.answers["service_name"]
         for name, service in services.items():
@@ -388,12 +447,12 @@ def test_compose_references_resolve_and_secrets_are_required(matrix: Matrix) -> 
             for mount in service.get("volumes", []):
                 source = mount.split(":", 1)[0]
                 assert source in volumes, f"{case.name}: volume {source} is not declared"
-            if name != "app" and "image" in service:
+            if name != app_name and "image" in service:
                 assert "healthcheck" in service, f"{case.name}: {name} has no health check"
-        app = services["app"]
+        app = services[app_name]
         assert (app.get("init") is True) == (case.answers["init_system"] == "docker-init"), case.name
         for dependency, condition in app.get("depends_on", {}).items():
-            wanted = "service_completed_successfully" if dependency == "migrate" else "service_healthy"
+            wanted = "service_completed_successfully" if dependency == migrate_name else "service_healthy"
             assert condition["condition"] == wanted, case.name
         text = case.files["compose.yaml"]
         example = case.files[".env.example"]

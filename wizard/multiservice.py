@@ -17,16 +17,10 @@ import yaml
 
 from wizard.detect.files import IGNORED_DIRS
 from wizard.errors import UsageError
-from wizard.template import ANSWERS_FILE
+from wizard.template import ANSWERS_FILE, normalize_dir
 from wizard.worker import Worker
 
 MAX_DEPTH = 4
-
-
-def normalize_dir(path: str) -> str:
-    """'./apps/api/' -> 'apps/api'; the repository root is '.'."""
-    parts = [part for part in Path(path).as_posix().split("/") if part not in ("", ".")]
-    return "/".join(parts) or "."
 
 
 def service_dir_for(worker: Worker, path: str, flag: str = "--service") -> str:

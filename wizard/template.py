@@ -14,6 +14,12 @@ TEMPLATE_NAME = "node-service"
 ANSWERS_FILE = ".copier-answers.yml"
 
 
+def normalize_dir(path: str) -> str:
+    """'./apps/api/' -> 'apps/api'; the repository root is '.' (app_dir's one spelling)."""
+    parts = [part for part in path.replace("\\", "/").split("/") if part not in ("", ".")]
+    return "/".join(parts) or "."
+
+
 def answers_file_for(app_dir: object) -> str:
     """Where a service's answers file lives: in its own folder, so each service updates alone."""
     folder = str(app_dir or ".").strip("/")

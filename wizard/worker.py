@@ -14,7 +14,7 @@ from wizard.errors import UnmanagedFilesError, UsageError
 from wizard.plan import FileChange, Plan, Status
 from wizard.questions import QuestionSet, Resolution
 from wizard.render import rendered_scaffold
-from wizard.template import seed_patterns
+from wizard.template import normalize_dir, seed_patterns
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,8 @@ class Worker:
 
     def resolve(self, given: Mapping[str, Any] | None = None) -> Resolution:
         """Given answers over detected values over template defaults."""
+        if given and isinstance(given.get("app_dir"), str) and given["app_dir"]:
+            given = {**given, "app_dir": normalize_dir(given["app_dir"])}  # './apps/api/' -> 'apps/api'
         detection = self.detection_for((given or {}).get("app_dir"))
         return self.questions.resolve(
             given,

@@ -90,7 +90,8 @@ def _service_dirs(
 ) -> list[str] | None:
     """Which service folders to scaffold; None for a repository that is one app at its root."""
     from wizard.errors import UsageError  # noqa: PLC0415
-    from wizard.multiservice import default_service_dirs, normalize_dir, service_dir_for  # noqa: PLC0415
+    from wizard.multiservice import default_service_dirs, service_dir_for  # noqa: PLC0415
+    from wizard.template import normalize_dir  # noqa: PLC0415
 
     if args.all_services:
         if "app_dir" in given or "service_name" in given:
