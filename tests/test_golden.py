@@ -119,7 +119,7 @@ def render(answers: dict[str, Any]) -> dict[str, str]:
     resolution = QuestionSet().resolve(answers, folder_name=answers["service_name"])
     assert not resolution.problems, resolution.problems
     files = Previewer().render(resolution.answers)
-    return {path: file.text for path, file in files.items() if path != ".copier-answers.yml"}
+    return {path: file.text for path, file in files.items() if not path.endswith(".copier-answers.yml")}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
