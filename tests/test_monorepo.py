@@ -273,3 +273,23 @@ def test_update_and_check_work_per_service(run_ndw: Run, tmp_path: Path) -> None
     assert [item["path"] for item in report["drift"]] == ["apps/api/.env.example"]
     status, out, err = run_ndw("check", repo, "--service", "apps/worker")
     assert status == 0, out + err
+
+
+def test_detect_lists_the_services_then_detects_one(run_ndw: Run, tmp_path: Path) -> None:
+    repo = copy_repo("pnpm-workspace", tmp_path)
+    status, out, err = run_ndw("detect", repo)
+    assert status == 0, err
+    assert "holds 2 services" in out
+    assert "apps/api  @acme/api (express, workspace, uses @acme/shared)" in out
+    assert yaml.safe_load(out) is None  # comments only: not mistaken for one service's answers
+
+    status, out, err = run_ndw("detect", repo, "--service", "apps/worker")
+    assert status == 0, err
+    answers = yaml.safe_load(out)
+    assert answers["app_dir"] == "apps/worker" and answers["framework"] == "fastify"
+    answers_file = tmp_path / "worker.yml"
+    answers_file.write_text(out)
+    status, _, err = run_ndw("init", repo, "--answers", answers_file)
+    assert status == 0, err
+    assert (repo / "apps/worker/Dockerfile").is_file()
+    assert yaml.safe_load((repo / "compose.yaml").read_text())["include"] == ["apps/worker/compose.yaml"]

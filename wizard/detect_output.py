@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
 
 from wizard import __version__
+from wizard.detect import ServiceCandidate
 from wizard.questions import Resolution
 
 
-def answers_yaml(resolution: Resolution, root: Path) -> str:
-    """Every applicable answer, one per line, commented with where it came from."""
+def services_listing(services: Sequence[ServiceCandidate], root: Path) -> str:
+    """For a repository of several services: each one, and how to detect or scaffold it."""
+    lines = [f"# {root} holds {len(services)} services; detect one with `ndw detect --service PATH`:"]
+    for service in services:
+        uses = f", uses {', '.join(service.shared_names)}" if service.shared_names else ""
+        framework = service.framework or "unknown framework"
+        lines.append(f"#   {service.path}  {service.name} ({framework}, {service.kind}{uses})")
+    lines.append("# Scaffold one with `ndw init --service PATH`, or all with `ndw init --all-services`.")
+    return "\n".join(lines) + "\n"
+
+
+def answers_yaml(resolution: Resolution, root: Path, given: Sequence[str] = ()) -> str:
+    """Every applicable answer, one per line, commented with where it came from.
+
+    `given` names answers ndw set itself (`app_dir` for `--service`), shown as detected.
+    """
     lines = [
         f"# Answers for ndw {__version__}, detected in {root}.",
         "# Edit and pass to `ndw init --answers FILE`.",
@@ -26,7 +42,7 @@ def answers_yaml(resolution: Resolution, root: Path) -> str:
         rendered = yaml.safe_dump({question.name: question.value}, default_flow_style=False, width=10_000)
         why = {
             "detected": f"from {question.source}",
-            "answer": "your answer",
+            "answer": "the service you named" if question.name in given else "your answer",
         }.get(question.origin, "template default")
         if question.error:
             why += f"; INVALID: {question.error}"

@@ -110,7 +110,8 @@ def _service_dirs(
             )
         return [folder]
     if "app_dir" in given:
-        return None
+        folder = normalize_dir(str(given["app_dir"]))
+        return None if folder == "." else [folder]
     if asking and len(worker.services) > 1:
         from wizard.service_picker import pick_services  # noqa: PLC0415
 
