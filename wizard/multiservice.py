@@ -91,6 +91,24 @@ def recorded_host_ports(root: Path, skip_dir: str) -> dict[int, str]:
     return found
 
 
+def free_host_port(
+    worker: Worker, answers: Mapping[str, Any], taken: Mapping[int, str] | None = None
+) -> int | None:
+    """A host port for the service in `answers["app_dir"]` that no other service here publishes.
+
+    None when its current one is free (or the answers are not valid yet).
+    """
+    resolution = worker.resolve(answers)
+    if resolution.problems:
+        return None
+    resolved = resolution.answers
+    used = {**recorded_host_ports(worker.target, str(resolved.get("app_dir", "."))), **(taken or {})}
+    port = wanted = int(resolved.get("host_port", resolved.get("port", 3000)))
+    while port in used and port < 65535:
+        port += 1
+    return None if port == wanted else port
+
+
 def settle(
     worker: Worker, given: Mapping[str, Any], service_dirs: Sequence[str], origin: str = ""
 ) -> list[dict[str, Any]]:
@@ -102,17 +120,12 @@ def settle(
     taken: dict[int, str] = {}
     for folder in service_dirs:
         answers = {**given, "app_dir": folder}
-        resolution = worker.resolve(answers)
         label = f"{origin} for {folder}" if origin else f"the answers for {folder}"
-        resolved = resolution.require_valid(label)
         if "host_port" not in given:
-            used = {**recorded_host_ports(worker.target, folder), **taken}
-            port = int(resolved.get("host_port", resolved.get("port", 3000)))
-            while port in used and port < 65535:
-                port += 1
-            if port != resolved.get("host_port"):
+            port = free_host_port(worker, answers, taken)
+            if port is not None:
                 answers["host_port"] = port
-                resolved = worker.resolve(answers).require_valid(label)
+        resolved = worker.resolve(answers).require_valid(label)
         taken[int(resolved.get("host_port", 0))] = folder
         settled.append(resolved)
     return settled

@@ -61,6 +61,12 @@ def run(args: argparse.Namespace) -> int:
         print_warnings(worker.detection_for(given.get("app_dir")).warnings)
         if asking:
             from wizard.interactive import ask  # noqa: PLC0415
+            from wizard.multiservice import free_host_port  # noqa: PLC0415
+
+            if service_dirs and "host_port" not in given:
+                port = free_host_port(worker, given)
+                if port is not None:  # another service of this repository publishes the detected one
+                    given["host_port"] = port
 
             settled = ask(worker, given, plain=args.plain)
             outcome = worker.write(settled.answers, force=settled.force)
