@@ -30,7 +30,7 @@ def service_row(candidate: ServiceCandidate, path_width: int) -> Table:
     return row
 
 
-def evidence_text(candidate: ServiceCandidate | None, count: int) -> Text:
+def evidence_text(candidate: ServiceCandidate | None, count: int) -> Text | Table:
     """Why ndw thinks the highlighted row is a service (or what "all" does)."""
     if candidate is None:
         return Text.assemble(
@@ -38,17 +38,20 @@ def evidence_text(candidate: ServiceCandidate | None, count: int) -> Text:
             f"the {count} services are scaffolded with their detected answers (no questions), "
             "each in its own folder; a compose.yaml at the root includes them all.",
         )
-    lines = [Text.assemble(("Why a service: ", "bold"), candidate.evidence or "(no evidence recorded)")]
-    lines.append(Text.assemble(("Lockfile: ", "bold"), candidate.lockfile or "none"))
+    facts = Table.grid(padding=(0, 1))
+    facts.add_column(no_wrap=True, style="bold")
+    facts.add_column(ratio=1)
+    facts.add_row("Why a service:", candidate.evidence or "(no evidence recorded)")
+    facts.add_row("Lockfile:", candidate.lockfile or "none")
     if candidate.shared:
         shared = ", ".join(
             f"{folder} ({name})" if name else folder
             for folder, name in zip_longest(candidate.shared, candidate.shared_names, fillvalue="")
         )
-        lines.append(Text.assemble(("Needs in the image: ", "bold"), shared))
+        facts.add_row("Needs in image:", shared)
     if candidate.entry:
-        lines.append(Text.assemble(("Entry: ", "bold"), candidate.entry))
-    return Text("\n").join(lines)
+        facts.add_row("Entry:", candidate.entry)
+    return facts
 
 
 class ServicePicker(App[list[ServiceCandidate]]):
