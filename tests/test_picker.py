@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import io
 import shutil
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.input.base import PipeInput
 from prompt_toolkit.output import DummyOutput
+from rich.console import Console
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Static
@@ -53,7 +55,10 @@ def services() -> list[ServiceCandidate]:
 
 
 def evidence_shown(pilot: Pilot[Any]) -> str:
-    return str(pilot.app.query_one("#evidence", Static).content)
+    """The text under the list, as a 200-column terminal would print it (no wrapping)."""
+    console = Console(width=200, file=io.StringIO(), record=True)
+    console.print(pilot.app.query_one("#evidence", Static).content)
+    return console.export_text()
 
 
 # Full screen -----------------------------------------------------------------------------
@@ -65,7 +70,9 @@ async def test_arrow_down_and_enter_picks_the_second_service(services: list[Serv
     async with app.run_test(size=(80, 24)) as pilot:
         assert services[0].evidence in evidence_shown(pilot)
         await pilot.press("down")
-        assert services[1].evidence in evidence_shown(pilot)  # the evidence follows the cursor
+        shown = evidence_shown(pilot)  # the evidence follows the cursor
+        assert services[1].evidence in shown
+        assert all(folder in shown for folder in services[1].shared)
         await pilot.press("enter")
     assert app.return_value == [services[1]]
 
