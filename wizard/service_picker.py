@@ -92,7 +92,12 @@ def _ask_plain(
     import questionary  # noqa: PLC0415
 
     io: dict[str, Any] = {"input": input, "output": output} if input is not None else {}
-    choices = [questionary.Choice(title=title, value=value) for title, value in plain_choices(services)]
+    why: dict[str, str | None] = {s.path: s.evidence or None for s in services}
+    why[ALL] = "each with its detected answers, without questions"
+    choices = [
+        questionary.Choice(title=title, value=value, description=why.get(value))
+        for title, value in plain_choices(services)
+    ]
     message = f"{len(services)} services found here. Which one should ndw containerize?"
     try:
         answer = questionary.select(message, choices=choices, **io).unsafe_ask()
