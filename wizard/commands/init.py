@@ -121,5 +121,7 @@ def _service_dirs(
     if asking and len(worker.services) > 1:
         from wizard.service_picker import pick_services  # noqa: PLC0415
 
-        return [service.path for service in pick_services(worker.services, plain=args.plain)]
+        return [
+            service.path for service in pick_services(worker.services, plain=args.plain, root=worker.target)
+        ]
     return default_service_dirs(worker)
