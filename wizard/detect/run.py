@@ -26,9 +26,8 @@ def _locate(root: Path, found: Detection) -> App:
             services = detect_services(root)
             names = ", ".join(s.path for s in services) or "none found"
             found.warn(
-                f"{workspace[1]} makes this a workspace (services: {names}); ndw scaffolds one service at a "
-                "time from its own folder, and workspace installs need the root lockfile, so check app_dir "
-                "and the Dockerfile's COPY lines."
+                f"{workspace[1]} makes this a workspace (services: {names}); scaffold one with "
+                "`ndw init --service PATH`, or all with `ndw init --all-services`."
             )
         return App(root)
     folders = service_folders(root)

@@ -50,9 +50,10 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         resolution = self.session.resolution
         detected = sum(1 for q in resolution.questions if q.origin == "detected")
+        folder = str(self.session.given.get("app_dir") or ".")
+        where = self.session.worker.target.resolve().name + ("" if folder == "." else f"/{folder}")
         yield Static(
-            f"ndw · containerize [b]{escape(self.session.worker.target.resolve().name)}[/b] · "
-            f"{detected} answers detected",
+            f"ndw · containerize [b]{escape(where)}[/b] · {detected} answers detected",
             id="title",
         )
         with Horizontal(id="body"):
