@@ -80,7 +80,7 @@ def next_steps(paths: list[str]) -> str:
     guides = ", ".join(f"{folder}/DOCKER.md" for folder in folders)
     return (
         "Next, from the repository root:\n"
-        f"  cp {folders[0]}/.env.example .env   # set the passwords; every service reads the root .env\n"
+        f"  cp {folders[0]}/.env.example .env   # then set the passwords\n"
         "  docker compose up --build   # every service the root compose.yaml includes\n"
         f"  See {guides} for the details."
     )
