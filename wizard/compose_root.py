@@ -95,16 +95,21 @@ def with_include(existing: str | None, service_compose: str, project: str) -> st
     return result
 
 
+def root_compose_change(root: Path, text: str) -> FileChange:
+    """Writing `text` as the root compose.yaml: NEW, SAME, or EXTEND (never a silent replace)."""
+    path = root / ROOT_COMPOSE
+    on_disk = path.read_bytes() if path.is_file() else None
+    rendered = text.encode()
+    status = Status.NEW if on_disk is None else Status.SAME if rendered == on_disk else Status.EXTEND
+    return FileChange(ROOT_COMPOSE, status, rendered, on_disk, 0o644)
+
+
 def include_change(root: Path, service_compose: str, existing_text: str | None = None) -> FileChange:
-    """What adding `service_compose` does to the root compose.yaml (NEW, SAME or EXTEND).
+    """What adding `service_compose` does to the root compose.yaml.
 
     `existing_text` stands in for the file on disk (several services planned in one go).
     """
     path = root / ROOT_COMPOSE
-    on_disk = path.read_bytes() if path.is_file() else None
-    before = (
-        existing_text if existing_text is not None else (on_disk.decode() if on_disk is not None else None)
-    )
-    after = with_include(before, service_compose, project_name(root))
-    status = Status.NEW if on_disk is None else (Status.SAME if after.encode() == on_disk else Status.EXTEND)
-    return FileChange(ROOT_COMPOSE, status, after.encode(), on_disk, 0o644)
+    if existing_text is None and path.is_file():
+        existing_text = path.read_text(encoding="utf-8")
+    return root_compose_change(root, with_include(existing_text, service_compose, project_name(root)))

@@ -8,10 +8,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from wizard.compose_root import ROOT_COMPOSE, include_change
+from wizard.compose_root import ROOT_COMPOSE, include_change, root_compose_change
 from wizard.detect import Detection, ServiceCandidate, detect, detect_service, detect_services
 from wizard.errors import UnmanagedFilesError, UsageError
-from wizard.plan import FileChange, Plan, Status
+from wizard.plan import FileChange, Plan
 from wizard.questions import QuestionSet, Resolution
 from wizard.render import rendered_scaffold
 from wizard.template import normalize_dir, seed_patterns
@@ -55,18 +55,17 @@ class Worker:
 
     def detection_for(self, app_dir: object) -> Detection:
         """Detection of the service in `app_dir` (a detected service, or any folder the user names)."""
-        if not isinstance(app_dir, str) or app_dir == "":
-            return self.detection
-        service = self.service_at(app_dir)
-        if service is None and app_dir == self.detection.values().get("app_dir", "."):
+        if not isinstance(app_dir, str) or not app_dir:
             return self.detection
         if app_dir not in self._detections:
-            if service is not None and (service.kind != "independent" or service.path != "."):
-                self._detections[app_dir] = detect_service(self.target, service)
-            elif service is not None or app_dir == ".":
-                self._detections[app_dir] = self.detection if app_dir == "." else detect(self.target, app_dir)
+            service = self.service_at(app_dir)
+            if service is not None and service.path != ".":
+                found = detect_service(self.target, service)
+            elif app_dir == self.detection.values().get("app_dir", "."):
+                found = self.detection
             else:
-                self._detections[app_dir] = detect(self.target, app_dir)
+                found = detect(self.target, app_dir)
+            self._detections[app_dir] = found
         return self._detections[app_dir]
 
     def resolve(self, given: Mapping[str, Any] | None = None) -> Resolution:
@@ -108,15 +107,7 @@ class Worker:
             combined = combined.plus(*plan.changes)
         if root_compose is None:
             return combined
-        on_disk = root_compose.existing
-        status = (
-            Status.NEW
-            if on_disk is None
-            else Status.SAME
-            if on_disk == root_compose.rendered
-            else Status.EXTEND
-        )
-        return combined.plus(FileChange(ROOT_COMPOSE, status, root_compose.rendered, on_disk, 0o644))
+        return combined.plus(root_compose_change(self.target, root_compose.rendered.decode()))
 
     def write(
         self,
