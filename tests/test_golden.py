@@ -101,6 +101,21 @@ CASES: dict[str, dict[str, Any]] = {
         "migrations": "job",
         "host_port": 3001,
     },
+    # A package of an npm workspace: npm has no deploy, so the runtime keeps the layout.
+    "fastify-npm-workspace": {
+        "service_name": "worker",
+        "app_dir": "apps/worker",
+        "layout": "workspace",
+        "workspace_package": "@acme/worker",
+        "workspace_deps": "packages/shared",
+        "package_manager": "npm",
+        "node_version": 24,
+        "framework": "fastify",
+        "build_command": "npm run build --workspace packages/shared",
+        "entry": "src/server.js",
+        "redis": True,
+        "host_port": 4001,
+    },
     # An app of a NestJS monorepo (nest-cli.json projects), one package.json at the root.
     "nest-monorepo-app": {
         "service_name": "billing",

@@ -176,15 +176,15 @@ def test_several_services_and_no_choice_is_an_error(run_ndw: Run, tmp_path: Path
         (["--service", "../elsewhere", "--defaults"], "--service: '../elsewhere' is not a folder of"),
         (["--all-services", "--set", "service_name=x"], "--all-services: app_dir and service_name differ"),
         (
-            ["--service", "apps/api", "--defaults", "--set", "package_manager=npm"],
-            "package_manager: 'npm' is not allowed; workspace services are built with pnpm deploy",
+            ["--service", "apps/api", "--defaults", "--set", "package_manager=yarn"],
+            "package_manager: 'yarn' is not allowed; yarn workspaces are not supported yet",
         ),
         (
             ["--service", "apps/api", "--defaults", "--set", "orm=prisma"],
             "Prisma in a workspace service is not supported yet",
         ),
     ],
-    ids=["missing-folder", "outside", "all-with-name", "workspace-npm", "workspace-prisma"],
+    ids=["missing-folder", "outside", "all-with-name", "workspace-yarn", "workspace-prisma"],
 )
 def test_bad_service_choices_exit_2_and_write_nothing(
     run_ndw: Run, tmp_path: Path, args: list[str], message: str
@@ -293,3 +293,17 @@ def test_detect_lists_the_services_then_detects_one(run_ndw: Run, tmp_path: Path
     assert status == 0, err
     assert (repo / "apps/worker/Dockerfile").is_file()
     assert yaml.safe_load((repo / "compose.yaml").read_text())["include"] == ["apps/worker/compose.yaml"]
+
+
+def test_npm_workspace_services_build_their_packages_in_order(run_ndw: Run, tmp_path: Path) -> None:
+    repo = copy_repo("npm-workspace", tmp_path)
+    status, _, err = run_ndw("init", repo, "--all-services")
+    assert status == 0, err
+    api = yaml.safe_load((repo / "apps/api/.copier-answers.yml").read_text())
+    assert (api["layout"], api["package_manager"], api["workspace_deps"]) == ("workspace", "npm", "packages/shared")
+    # npm runs workspaces in config order (apps/* first), so ndw spells the order out.
+    assert api["build_command"] == "npm run build --workspace packages/shared && npm run build --workspace apps/api"
+    dockerfile = (repo / "apps/api/Dockerfile").read_text()
+    assert "npm ci --workspace apps/api --include-workspace-root" in dockerfile
+    assert "npm ci --omit=dev --workspace apps/api" in dockerfile
+    assert "WORKDIR /app/apps/api" in dockerfile and "apps/worker" not in dockerfile

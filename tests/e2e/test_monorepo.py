@@ -1,10 +1,10 @@
 """Monorepos for real (issue #7): one image per service, holding that service only.
 
-Two repositories from tests/fixtures/monorepos are scaffolded with `ndw init --all-services`:
-a pnpm workspace (a TypeScript Express `api` and a plain-JS Fastify `worker`, both on the
-TypeScript package `@acme/shared`) and a folder of two independent services (`orders` on
-npm, `billing` on pnpm). Each service's generated Dockerfile is built unchanged from the
-repository root, run, and looked into.
+Three repositories from tests/fixtures/monorepos are scaffolded with `ndw init --all-services`:
+a pnpm workspace and an npm workspace (each: a TypeScript Express `api` and a plain-JS
+Fastify `worker`, both on the TypeScript package `@acme/shared`), and a folder of two
+independent services (`orders` on npm, `billing` on pnpm). Each service's generated
+Dockerfile is built unchanged from the repository root, run, and looked into.
 """
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ SERVICES = {
     "worker": Service(
         "pnpm-workspace", "apps/worker", ("fastify", "@acme/shared"), ("express", "typescript")
     ),
+    "npm-api": Service("npm-workspace", "apps/api", ("express", "@acme/shared"), ("fastify", "typescript")),
+    "npm-worker": Service(
+        "npm-workspace", "apps/worker", ("fastify", "@acme/shared"), ("express", "typescript")
+    ),
     "orders": Service("independent-services", "services/orders", ("express",), ("fastify",)),
     "billing": Service("independent-services", "services/billing", ("fastify",), ("express",)),
 }
@@ -48,7 +52,7 @@ def repos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Both repositories, copied and scaffolded with `ndw init --all-services`."""
     root = tmp_path_factory.mktemp("monorepos")
     scaffolded = {}
-    for name in ("pnpm-workspace", "independent-services"):
+    for name in ("pnpm-workspace", "npm-workspace", "independent-services"):
         dest = Path(shutil.copytree(MONOREPOS / name, root / name))
         done = subprocess.run(
             [sys.executable, "-m", "wizard", "init", str(dest), "--all-services"],
@@ -97,14 +101,19 @@ def _files(engine: Containers, image: str, script: str) -> list[str]:
 def test_image_holds_its_own_service_only(built: BuiltService, engine: Containers) -> None:
     image = built.build.tag
     folder = built.repo / built.service.folder
-    app_files = _files(engine, image, "cd /app && find . -path ./node_modules -prune -o -type f -print")
-    assert app_files, "the image's /app holds no files"
+    workdir = engine.podman("image", "inspect", image, "--format", "{{.Config.WorkingDir}}").stdout.strip()
+    app_files = _files(engine, image, f"cd {workdir} && find . -path ./node_modules -prune -o -type f -print")
+    assert app_files, f"the image's {workdir} holds no files"
     entry = f"./{built.answers['entry']}"
     assert entry in app_files
     for path in app_files:
         relative = path.removeprefix("./")
         # Every file is the service's own: a source file of its folder, or its build output.
         assert (folder / relative).is_file() or relative.startswith("dist/"), f"{path} is not {folder.name}'s"
+    if workdir != "/app":  # npm workspaces keep the repository's layout: the service and its packages
+        top = _files(engine, image, "cd /app && find . -mindepth 2 -maxdepth 2 -not -path './node_modules/*'")
+        allowed = {built.service.folder, *str(built.answers.get("workspace_deps", "")).split()}
+        assert {path.removeprefix("./") for path in top} == allowed, top
     others = [s.folder for s in SERVICES.values() if s.folder != built.service.folder]
     listing = "\n".join(_files(engine, image, "find / -xdev -path /proc -prune -o -print"))
     for other in others:
@@ -128,14 +137,16 @@ def test_image_holds_its_own_service_only(built: BuiltService, engine: Container
 
 
 def test_shared_workspace_package_is_built_and_copied_in(built: BuiltService, engine: Containers) -> None:
-    if built.service.repo != "pnpm-workspace":
+    if built.service.repo == "independent-services":
         pytest.skip("independent services share no package")
     files = _files(engine, built.build.tag, "cd /app/node_modules/@acme/shared/ && find . -type f")
     # pnpm deploy copied (not linked) the shared package's published files: its compiled dist only.
     assert "./dist/index.js" in files and "./package.json" in files
     assert not [f for f in files if f.startswith("./src/") or (f.endswith(".ts") and not f.endswith(".d.ts"))]
     link = engine.shell_as_root(built.build.tag, "readlink -f /app/node_modules/@acme/shared").stdout.strip()
-    assert link.startswith("/app/node_modules/.pnpm/"), link
+    # pnpm deploy: a copy in its virtual store; npm: the packed package where the workspace link points.
+    wanted = "/app/node_modules/.pnpm/" if built.service.repo == "pnpm-workspace" else "/app/packages/shared"
+    assert link.startswith(wanted), link
 
 
 def test_no_package_manager_or_workspace_tooling_at_run_time(built: BuiltService, engine: Containers) -> None:
@@ -150,7 +161,7 @@ def test_no_package_manager_or_workspace_tooling_at_run_time(built: BuiltService
 def test_service_starts_healthy_and_stops_gracefully(built: BuiltService, engine: Containers) -> None:
     port = int(built.answers["port"])  # type: ignore[call-overload]
     health = str(built.answers["health_path"])
-    name = f"ndw-e2e-monorepo-{Path(built.service.folder).name}-{os.getpid()}"
+    name = f"ndw-e2e-monorepo-{built.service.repo}-{Path(built.service.folder).name}-{os.getpid()}"
     assert_port_free(port)
     engine.start(built.build.tag, name)
     try:

@@ -125,14 +125,20 @@ def detect_service(root: Path, service: ServiceCandidate) -> Detection:
         return found
     if manager == "pnpm":
         found.propose("pnpm_injected", _pnpm_injects(root), "pnpm-workspace.yaml injectWorkspacePackages")
-    builders = [
-        folder for folder in (*service.shared, service.path) if "build" in App(root / folder, folder).scripts
-    ]
-    if builders:
+    # Dependencies before dependents: the shared packages deepest first, the service last.
+    order = (*reversed(service.shared), service.path)
+    builders = [folder for folder in order if "build" in App(root / folder, folder).scripts]
+    if builders and manager == "pnpm":
         found.propose(
             "build_command",
-            f"pnpm --filter {service.name}... run build" if manager == "pnpm" else "",
+            f"pnpm --filter {service.name}... run build",
             "build scripts in " + ", ".join(builders) + " (pnpm builds them in dependency order)",
+        )
+    elif builders:
+        found.propose(
+            "build_command",
+            " && ".join(f"npm run build --workspace {folder}" for folder in builders),
+            "build scripts in " + ", ".join(builders) + " (run in dependency order)",
         )
     else:
         found.propose("build_command", "", f"no build script in {service.name} or the packages it uses")
