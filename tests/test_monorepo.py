@@ -300,9 +300,11 @@ def test_npm_workspace_services_build_their_packages_in_order(run_ndw: Run, tmp_
     status, _, err = run_ndw("init", repo, "--all-services")
     assert status == 0, err
     api = yaml.safe_load((repo / "apps/api/.copier-answers.yml").read_text())
-    assert (api["layout"], api["package_manager"], api["workspace_deps"]) == ("workspace", "npm", "packages/shared")
+    assert (api["layout"], api["package_manager"]) == ("workspace", "npm")
+    assert api["workspace_deps"] == "packages/shared"
     # npm runs workspaces in config order (apps/* first), so ndw spells the order out.
-    assert api["build_command"] == "npm run build --workspace packages/shared && npm run build --workspace apps/api"
+    build = "npm run build --workspace packages/shared && npm run build --workspace apps/api"
+    assert api["build_command"] == build
     dockerfile = (repo / "apps/api/Dockerfile").read_text()
     assert "npm ci --workspace apps/api --include-workspace-root" in dockerfile
     assert "npm ci --omit=dev --workspace apps/api" in dockerfile
