@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -211,6 +212,18 @@ def test_loopback_host_warns_for_any_framework(tmp_path: Path) -> None:
     assert warned(detect(app), "index.js", "binds to loopback")
 
 
+def test_lowercase_port_variable_is_read_and_warned_about(tmp_path: Path) -> None:
+    """`nest generate app` writes process.env.port, which ignores the PORT the image sets."""
+    app = copy_fixture("nest-prisma-npm", tmp_path)
+    main = app / "src" / "main.ts"
+    main.write_text(re.sub(r"process\.env\.PORT \?\? \d+", "process.env.port ?? 3100", main.read_text()))
+    detection = detect(app)
+    assert found(detection)["port"][0] == 3100
+    assert warned(detection, "src/main.ts reads process.env.port", "use process.env.PORT")
+    main.write_text(main.read_text().replace("process.env.port", "process.env.PORT"))
+    assert not warned(detect(app), "process.env.port")
+
+
 # ---------------------------------------------------------------- NestJS entry traps
 
 
@@ -249,33 +262,81 @@ def test_nest_cli_source_root_and_entry_file(tmp_path: Path) -> None:
     assert detect(app).findings["entry"].value == "dist/server.js"
 
 
-def test_nest_monorepo_entry_and_services(tmp_path: Path) -> None:
-    app = copy_fixture("nest-prisma-npm", tmp_path)
-    (app / "nest-cli.json").write_text(
-        json.dumps(
-            {
-                "monorepo": True,
-                "root": "apps/gateway",
-                "sourceRoot": "apps/gateway/src",
-                "projects": {
-                    "gateway": {"type": "application", "root": "apps/gateway"},
-                    "jobs": {"type": "application", "root": "apps/jobs"},
-                    "common": {"type": "library", "root": "libs/common"},
-                },
-            }
+def _nest_monorepo(app: Path, compiler: dict[str, object], jobs: dict[str, object] | None = None) -> None:
+    """nest-cli.json of a monorepo with apps gateway (default) and jobs and a library, as Nest writes it."""
+    projects: dict[str, object] = {"common": {"type": "library", "root": "libs/common"}}
+    for name in ("gateway", "jobs"):
+        projects[name] = {
+            "type": "application",
+            "root": f"apps/{name}",
+            "entryFile": "main",
+            "sourceRoot": f"apps/{name}/src",
+            "compilerOptions": {
+                "tsConfigPath": f"apps/{name}/tsconfig.app.json",
+                **((jobs or {}) if name == "jobs" else {}),
+            },
+        }
+        (app / "apps" / name / "src").mkdir(parents=True)
+        (app / "apps" / name / "src" / "main.ts").write_text("await bootstrap();\n")
+        (app / "apps" / name / "tsconfig.app.json").write_text(
+            json.dumps(
+                {
+                    "extends": "../../tsconfig.json",
+                    "compilerOptions": {"rootDir": "../..", "outDir": f"../../dist/apps/{name}"},
+                    "include": ["src/**/*"],
+                }
+            )
         )
-    )
+    config = {
+        "monorepo": True,
+        "root": "apps/gateway",
+        "sourceRoot": "apps/gateway/src",
+        "compilerOptions": {"tsConfigPath": "apps/gateway/tsconfig.app.json", **compiler},
+        "projects": projects,
+    }
+    (app / "nest-cli.json").write_text(json.dumps(config))
+
+
+@pytest.mark.parametrize(
+    ("compiler", "entry", "why"),
+    [
+        # Nest 10/11 monorepos: `webpack: true`; Nest 12's default for a new monorepo: rspack.
+        ({"webpack": True}, "dist/apps/gateway/main.js", "the webpack builder bundles it"),
+        ({"builder": "rspack"}, "dist/apps/gateway/main.js", "the rspack builder bundles it"),
+        ({"builder": {"type": "webpack", "options": {}}}, "dist/apps/gateway/main.js", "webpack builder"),
+        # tsc (the default when nothing is set) and swc keep the tree below rootDir "../..".
+        (
+            {},
+            "dist/apps/gateway/apps/gateway/src/main.js",
+            "the tsc builder compiles apps/gateway/src/main.ts",
+        ),
+        ({"builder": "swc"}, "dist/apps/gateway/apps/gateway/src/main.js", "the swc builder compiles"),
+    ],
+)
+def test_nest_monorepo_entry_follows_the_builder(
+    tmp_path: Path, compiler: dict[str, object], entry: str, why: str
+) -> None:
+    app = copy_fixture("nest-prisma-npm", tmp_path)
+    _nest_monorepo(app, compiler)
     detection = detect(app)
-    assert found(detection)["entry"] == (
-        "dist/apps/gateway/main.js",
-        "nest-cli.json monorepo, default project gateway (webpack output dist/apps/gateway/main.js)",
-    )
-    assert warned(detection, "more applications (jobs)")
+    assert detection.findings["entry"].value == entry
+    assert why in detection.findings["entry"].source
+    assert warned(detection, "more applications (jobs)", "ndw init --service apps/jobs")
     services = detect_services(app)
     assert [(s.name, s.path, s.kind, s.entry, s.shared) for s in services] == [
-        ("gateway", "apps/gateway", "nest-app", "dist/apps/gateway/main.js", ("libs/common",)),
-        ("jobs", "apps/jobs", "nest-app", "dist/apps/jobs/main.js", ("libs/common",)),
+        ("gateway", "apps/gateway", "nest-app", entry, ("libs/common",)),
+        ("jobs", "apps/jobs", "nest-app", entry.replace("gateway", "jobs"), ("libs/common",)),
     ]
+
+
+def test_nest_monorepo_project_builder_overrides_the_root_one(tmp_path: Path) -> None:
+    app = copy_fixture("nest-prisma-npm", tmp_path)
+    _nest_monorepo(app, {"builder": "tsc"}, jobs={"builder": "rspack"})
+    entries = {s.name: s.entry for s in detect_services(app)}
+    assert entries == {
+        "gateway": "dist/apps/gateway/apps/gateway/src/main.js",
+        "jobs": "dist/apps/jobs/main.js",
+    }
 
 
 # ---------------------------------------------------------------- TypeScript without a build

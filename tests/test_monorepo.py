@@ -309,3 +309,33 @@ def test_npm_workspace_services_build_their_packages_in_order(run_ndw: Run, tmp_
     assert "npm ci --workspace apps/api --include-workspace-root" in dockerfile
     assert "npm ci --omit=dev --workspace apps/api" in dockerfile
     assert "WORKDIR /app/apps/api" in dockerfile and "apps/worker" not in dockerfile
+
+
+def test_nest_monorepo_apps_are_read_from_their_own_folders(run_ndw: Run, tmp_path: Path) -> None:
+    """A Nest 12 monorepo (`nest new` + `nest g app` + `nest g lib`, tsc builder, ESM)."""
+    root = MONOREPOS / "nest-monorepo"
+    services = {s.path: s for s in detect_services(root)}
+    assert sorted(services) == ["apps/orders", "apps/payments"]
+    assert {s.kind for s in services.values()} == {"nest-app"}
+    found = {path: detect_service(root, s) for path, s in services.items()}
+    payments = found["apps/payments"].values()
+    assert payments["layout"] == "nest-monorepo" and payments["workspace_deps"] == "libs/common"
+    assert payments["build_command"] == "npx --no-install nest build payments"
+    # tsc keeps the tree below rootDir "../.." (the repository): that is where main.js lands.
+    assert payments["entry"] == "dist/apps/payments/apps/payments/src/main.js"
+    # Each app's port and health route come from its own code, not the default app's.
+    assert [found[p].values()["port"] for p in sorted(found)] == [3000, 3001]
+    assert found["apps/payments"].sources()["health_path"].startswith("apps/payments/src/")
+    assert not [w for w in found["apps/payments"].warnings if "more applications" in w]
+
+    repo = copy_repo("nest-monorepo", tmp_path)
+    status, _, err = run_ndw("init", repo, "--all-services")
+    assert status == 0, err
+    dockerfile = (repo / "apps/payments/Dockerfile").read_text()
+    assert "COPY libs/common libs/common" in dockerfile and "apps/orders" not in dockerfile
+    assert 'CMD ["node", "dist/apps/payments/apps/payments/src/main.js"]' in dockerfile
+    answers = yaml.safe_load((repo / "apps/payments/.copier-answers.yml").read_text())
+    assert (answers["port"], answers["host_port"]) == (3001, 3001)
+    done = compose_config(repo, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert sorted(yaml.safe_load(done.stdout)["services"]) == ["orders", "payments"]

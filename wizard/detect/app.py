@@ -26,6 +26,9 @@ class App:
     # TypeScript files a build step generates before tsc runs (Prisma 7's client), relative to
     # the app: they are tsc inputs even though they are not on disk yet.
     generated_sources: list[str] = field(default_factory=list)
+    # Folders (relative to `root`) that source scans are limited to, in order of precedence: a Nest
+    # monorepo app is its own folder, then its libraries. Empty: the whole app.
+    scan_only: tuple[str, ...] = ()
     _texts: dict[Path, str | None] = field(default_factory=dict, repr=False)
 
     @cached_property
@@ -88,7 +91,18 @@ class App:
         """Source files of the app (relative), src/ first, skipping tests and build output."""
         files = [rel(path, self.root) for path in walk_files(self.root)]
         files = [f for f in files if not re.search(r"(^|/)(test|tests|__tests__|e2e)/|\.(spec|test)\.", f)]
+        if self.scan_only:
+            ranked = [(self._scope(f), f) for f in files]
+            return [f for _, f in sorted((r, f) for r, f in ranked if r is not None)]
         return sorted(files, key=lambda f: (not f.startswith("src/"), f.count("/"), f))
+
+    def _scope(self, name: str) -> tuple[int, bool, int, str] | None:
+        """Sort key of a file inside `scan_only` (its folder's rank, then src/ first), None outside."""
+        for rank, folder in enumerate(self.scan_only):
+            if name.startswith(folder + "/"):
+                inner = name[len(folder) + 1 :]
+                return (rank, not inner.startswith("src/"), inner.count("/"), name)
+        return None
 
     @cached_property
     def is_typescript(self) -> bool:

@@ -215,7 +215,55 @@ def _build_command(app: App, found: Detection, framework: str | None, manager: s
         )
 
 
+def _nest_option(cli: dict[str, Any], project: str, path: str) -> Any:
+    """A nest-cli.json setting as `nest build <project>` reads it: the project's over the root's."""
+    projects = cli.get("projects") if isinstance(cli.get("projects"), dict) else {}
+    for scope in (projects.get(project), cli):
+        value: Any = scope
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is not None:
+            return value
+    return None
+
+
+def nest_builder(cli: dict[str, Any], project: str) -> str:
+    """The builder `nest build <project>` runs: webpack if `webpack: true`, else `builder` (default tsc)."""
+    if _nest_option(cli, project, "compilerOptions.webpack") is True:
+        return "webpack"
+    builder = _nest_option(cli, project, "compilerOptions.builder")
+    if isinstance(builder, dict):
+        builder = builder.get("type")
+    return builder if isinstance(builder, str) and builder else "tsc"
+
+
+def nest_project_entry(app: App, cli: dict[str, Any], project: str) -> tuple[str, str]:
+    """(entry, why) for one application of a Nest monorepo, `app` being the repository root.
+
+    webpack and rspack bundle the app into dist/<project root>/<entryFile>.js; tsc and swc keep
+    the source tree below the project's outDir, relative to its tsconfig's rootDir (with Nest's
+    generated rootDir "../.." that is dist/apps/<name>/apps/<name>/src/main.js).
+    """
+    root = clean_rel(str(_nest_option(cli, project, "root") or f"apps/{project}"))
+    entry_file = str(_nest_option(cli, project, "entryFile") or "main")
+    builder = nest_builder(cli, project)
+    bundled = f"dist/{root}/{entry_file}.js"
+    where = f"{app.label('nest-cli.json')} project {project}"
+    if builder in ("webpack", "rspack"):
+        return bundled, f"{where}: the {builder} builder bundles it into {bundled}"
+    tsconfig = clean_rel(
+        str(_nest_option(cli, project, "compilerOptions.tsConfigPath") or "tsconfig.build.json")
+    )
+    config = load_tsconfig(app, tsconfig) if app.exists(tsconfig) else None
+    if config is None:
+        return bundled, f"{where}: {builder} builder, but its tsconfig {app.label(tsconfig)} is missing"
+    source_root = clean_rel(str(_nest_option(cli, project, "sourceRoot") or f"{root}/src"))
+    entry, why = emitted(f"{source_root}/{entry_file}.ts", config, app)
+    return entry, f"{where}: the {builder} builder compiles {source_root}/{entry_file}.ts ({why})"
+
+
 def _nest_monorepo(app: App, cli: dict[str, Any], found: Detection, manager: str) -> None:
+    """The whole Nest monorepo read as one app: `nest build` builds its default project."""
     projects: dict[str, Any] = cli["projects"] if isinstance(cli.get("projects"), dict) else {}
     root = clean_rel(str(cli.get("root") or ""))
     name = next(
@@ -225,21 +273,17 @@ def _nest_monorepo(app: App, cli: dict[str, Any], found: Detection, manager: str
     if "build" in app.scripts:
         found.propose("build_command", f"{manager} run build", app.script_source("build"))
     if name:
-        found.propose(
-            "entry",
-            f"dist/apps/{name}/main.js",
-            f"{app.label('nest-cli.json')} monorepo, default project {name} "
-            f"(webpack output dist/apps/{name}/main.js)",
-        )
+        entry, why = nest_project_entry(app, cli, name)
+        found.propose("entry", entry, f"default project {name}: {why}")
     others = sorted(
         n for n, p in projects.items() if isinstance(p, dict) and p.get("type") == "application" and n != name
     )
     if others:
         found.warn(
             f"{app.label('nest-cli.json')} is a monorepo with more applications ({', '.join(others)}); "
-            f"this scaffold builds {name} only: run ndw once per app with "
-            "--set entry=dist/apps/<app>/main.js "
-            "and a build command for that app."
+            f"this scaffold builds {name} only: scaffold each app in its own folder "
+            f"(`ndw init --service {clean_rel(str(projects[others[0]].get('root') or others[0]))}`), "
+            "or all of them with `ndw init --all-services`."
         )
 
 

@@ -11,7 +11,8 @@ ENV_EXAMPLES = (".env.example", ".env.sample", ".env.template", ".env.dist", "ex
 MAX_SCANNED_FILES = 200
 # Ordered: the more specific shapes first. Group "port" holds the number.
 PORT_PATTERNS = (
-    re.compile(r"process\.env\.PORT\s*\)?\s*(?:\?\?|\|\|)\s*['\"]?(?P<port>\d{2,5})\b"),
+    # `port` too: Nest's `nest generate app` writes process.env.port (warned about in check_listen).
+    re.compile(r"process\.env\.(?:PORT|port)\s*\)?\s*(?:\?\?|\|\|)\s*['\"]?(?P<port>\d{2,5})\b"),
     re.compile(r"[\w$.]*\.?listen\(\s*\{[^{}]*?\bport\s*:\s*(?P<port>\d{2,5})\b[^{}]*\}"),
     re.compile(r"[\w$.]*\.?listen\(\s*(?P<port>\d{2,5})\s*[,)]"),
     re.compile(r"\.get(?:<[^>]*>)?\(\s*['\"]PORT['\"]\s*,\s*(?P<port>\d{2,5})\s*\)"),
@@ -104,6 +105,12 @@ def check_listen(app: App, found: Detection, framework: str | None) -> None:
     """Warn about Fastify (and Nest on Fastify) listening on 127.0.0.1, and loopback hosts anywhere."""
     nest_fastify = framework == "nestjs" and "@nestjs/platform-fastify" in app.deps
     for name, text in _scanned(app):
+        if re.search(r"process\.env\.port\b", text):
+            found.warn(
+                f"{app.label(name)} reads process.env.port (lowercase, as `nest generate app` writes it), "
+                "but the image and compose set PORT and variable names are case-sensitive, so the service "
+                "ignores the port it is given; use process.env.PORT."
+            )
         # In a Fastify app every listen() is Fastify's, except on a plain node:http server.
         fastify_file = nest_fastify or (framework == "fastify" and "createServer" not in text)
         for match in re.finditer(r"([\w$.]+(?:\([^()]*\))?)\.listen\(", text):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from wizard.detect.app import App
 from wizard.detect.data import detect_data
-from wizard.detect.entry import detect_build_and_entry, detect_framework
+from wizard.detect.entry import detect_build_and_entry, detect_framework, nest_cli, nest_project_entry
 from wizard.detect.files import clean_rel
 from wizard.detect.installs import check_installs
 from wizard.detect.model import Detection
@@ -80,6 +80,24 @@ def _pnpm_injects(root: Path) -> bool:
     return bool(re.search(r"^injectWorkspacePackages:\s*true\s*$", text, re.MULTILINE))
 
 
+def _read_nest_app(root: Path, service: ServiceCandidate, found: Detection, manager: str) -> None:
+    """One application of a Nest monorepo: the root's manifest, its own code (then its libraries')."""
+    workspace_root = App(root)
+    code = App(root, scan_only=(service.path, *service.shared))
+    runner = {"npm": "npx --no-install", "pnpm": "pnpm exec", "yarn": "yarn"}[manager]
+    found.propose(
+        "build_command", f"{runner} nest build {service.name}", f"nest-cli.json project {service.name}"
+    )
+    found.propose("entry", *nest_project_entry(workspace_root, nest_cli(workspace_root), service.name))
+    framework = detect_framework(workspace_root, found)
+    detect_data(workspace_root, found)
+    detect_native(workspace_root, found)
+    detect_port(code, found)
+    detect_health_path(code, found, framework)
+    check_listen(code, found, framework)
+    check_shutdown(code, found, framework)
+
+
 def detect_service(root: Path, service: ServiceCandidate) -> Detection:
     """Propose answers for one service of a multi-service repository (`detect_services`)."""
     found = Detection()
@@ -87,7 +105,10 @@ def detect_service(root: Path, service: ServiceCandidate) -> Detection:
     found.propose("app_dir", service.path, service.evidence)
     slug = re.sub(r"[^a-z0-9._-]+", "-", service.name.split("/")[-1].lower()).strip("-._")[:64].strip("-._")
     if slug:
-        found.propose("service_name", slug, f"{app.label('package.json')} name: {service.name}")
+        named = (
+            "nest-cli.json project" if service.kind == "nest-app" else f"{app.label('package.json')} name:"
+        )
+        found.propose("service_name", slug, f"{named} {service.name}")
     if service.kind == "independent":
         found.propose("layout", "standalone", f"{service.path}/ has its own package.json and lockfile")
         detect_package_manager(app, found)
@@ -115,13 +136,7 @@ def detect_service(root: Path, service: ServiceCandidate) -> Detection:
     check_installs(workspace_root, found)
     manager = str(found.values().get("package_manager", "npm"))
     if service.kind == "nest-app":
-        runner = {"npm": "npx --no-install", "pnpm": "pnpm exec", "yarn": "yarn"}[manager]
-        found.propose(
-            "build_command", f"{runner} nest build {service.name}", "nest-cli.json monorepo project"
-        )
-        if service.entry:
-            found.propose("entry", service.entry, "nest-cli.json monorepo: webpack output per app")
-        _read_app(workspace_root, found)
+        _read_nest_app(root, service, found, manager)
         return found
     if manager == "pnpm":
         found.propose("pnpm_injected", _pnpm_injects(root), "pnpm-workspace.yaml injectWorkspacePackages")

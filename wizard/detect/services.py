@@ -14,7 +14,7 @@ from typing import Any, Literal
 import yaml
 
 from wizard.detect.app import App
-from wizard.detect.entry import detect_framework, nest_cli
+from wizard.detect.entry import detect_framework, nest_cli, nest_project_entry
 from wizard.detect.files import IGNORED_DIRS, clean_rel, read_text, rel
 from wizard.detect.model import Detection
 
@@ -53,8 +53,8 @@ class ServiceCandidate:
             directly or through other workspace packages (`workspace:*` or a workspace package name);
             these must be in the image's build context. For a Nest monorepo app: the libraries.
         shared_names: the package names of `shared`, same order.
-        entry: the production entry relative to `path` when known (Nest monorepo:
-            `dist/apps/<name>/main.js`, relative to the repository root since it builds there).
+        entry: the production entry when known (Nest monorepo apps: where its builder writes
+            it, relative to the repository root since it builds there).
         evidence: human-readable reason it was recognised as a service.
     """
 
@@ -192,7 +192,7 @@ def _nest_apps(root: Path) -> list[ServiceCandidate]:
             workspace_root=".",
             shared=tuple(path for path, _ in libraries),
             shared_names=tuple(n for _, n in libraries),
-            entry=f"dist/apps/{name}/main.js",
+            entry=nest_project_entry(app, cli, name)[0],
             evidence=f"nest-cli.json monorepo project {name} (type application)",
         )
         for name, project in sorted(projects.items())
