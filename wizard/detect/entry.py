@@ -217,7 +217,7 @@ def _build_command(app: App, found: Detection, framework: str | None, manager: s
 
 def _nest_option(cli: dict[str, Any], project: str, path: str) -> Any:
     """A nest-cli.json setting as `nest build <project>` reads it: the project's over the root's."""
-    projects = cli.get("projects") if isinstance(cli.get("projects"), dict) else {}
+    projects: dict[str, Any] = cli["projects"] if isinstance(cli.get("projects"), dict) else {}
     for scope in (projects.get(project), cli):
         value: Any = scope
         for key in path.split("."):
