@@ -176,8 +176,10 @@ def test_several_services_and_no_choice_is_an_error(run_ndw: Run, tmp_path: Path
         (["--service", "../elsewhere", "--defaults"], "--service: '../elsewhere' is not a folder of"),
         (["--all-services", "--set", "service_name=x"], "--all-services: app_dir and service_name differ"),
         (
+            # yarn chosen over the detected pnpm: pnpm's detected version is dropped, so yarn's
+            # default 1.22.22 applies, and yarn 1 cannot serve a workspace service.
             ["--service", "apps/api", "--defaults", "--set", "package_manager=yarn"],
-            "package_manager: 'yarn' is not allowed; yarn workspaces are not supported yet",
+            "package_manager_version: '1.22.22' is not allowed; yarn 1 cannot install one workspace's",
         ),
         (
             ["--service", "apps/api", "--defaults", "--set", "orm=prisma"],
@@ -339,3 +341,24 @@ def test_nest_monorepo_apps_are_read_from_their_own_folders(run_ndw: Run, tmp_pa
     done = compose_config(repo, "--format", "json")
     assert done.returncode == 0, done.stderr
     assert sorted(yaml.safe_load(done.stdout)["services"]) == ["orders", "payments"]
+
+
+def test_yarn_workspace_service_installs_and_packs_with_yarn(run_ndw: Run, tmp_path: Path) -> None:
+    repo = copy_repo("yarn-workspace", tmp_path)
+    status, _, err = run_ndw("init", repo, "--all-services")
+    assert status == 0, err
+    api = yaml.safe_load((repo / "apps/api/.copier-answers.yml").read_text())
+    assert (api["layout"], api["package_manager"], api["package_manager_version"]) == (
+        "workspace", "yarn", "4.18.1",
+    )  # fmt: skip
+    assert api["build_command"] == (
+        "yarn workspaces foreach --recursive --topological --from @acme/api run build"
+    )
+    dockerfile = (repo / "apps/api/Dockerfile").read_text()
+    # The lockfile names apps/worker too, which is not in this build: focus, not install --immutable.
+    runs = [line for line in dockerfile.splitlines() if not line.startswith("#")]
+    assert "    yarn workspaces focus --all" in runs and not [r for r in runs if "yarn install" in r]
+    assert "yarn workspaces focus --all --production" in dockerfile
+    assert "yarn --cwd packages/shared pack --out /tmp/package.tgz" in dockerfile
+    assert "WORKDIR /app/apps/api" in dockerfile and "apps/worker" not in dockerfile
+    assert "yarn pack" in (repo / "apps/api/DOCKER.md").read_text()

@@ -73,12 +73,12 @@ class Worker:
         if given and isinstance(given.get("app_dir"), str) and given["app_dir"]:
             given = {**given, "app_dir": normalize_dir(given["app_dir"])}  # './apps/api/' -> 'apps/api'
         detection = self.detection_for((given or {}).get("app_dir"))
-        return self.questions.resolve(
-            given,
-            detection.values(),
-            detection.sources(),
-            folder_name=self.target.resolve().name,
-        )
+        detected, sources = detection.values(), detection.sources()
+        chosen = (given or {}).get("package_manager")
+        if chosen is not None and chosen != detected.get("package_manager"):
+            # The detected version pins the detected manager, not the one the user chose instead.
+            detected = {k: v for k, v in detected.items() if k != "package_manager_version"}
+        return self.questions.resolve(given, detected, sources, folder_name=self.target.resolve().name)
 
     def plan(self, answers: Mapping[str, Any], root_compose: str | None = None) -> Plan:
         """Render to a temporary tree and compare it with the target.

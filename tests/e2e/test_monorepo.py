@@ -1,7 +1,7 @@
 """Monorepos for real (issue #7): one image per service, holding that service only.
 
-Three repositories from tests/fixtures/monorepos are scaffolded with `ndw init --all-services`:
-a pnpm workspace and an npm workspace (each: a TypeScript Express `api` and a plain-JS
+Four repositories from tests/fixtures/monorepos are scaffolded with `ndw init --all-services`:
+a pnpm, an npm and a yarn 4 workspace (each: a TypeScript Express `api` and a plain-JS
 Fastify `worker`, both on the TypeScript package `@acme/shared`), and a folder of two
 independent services (`orders` on npm, `billing` on pnpm). Each service's generated
 Dockerfile is built unchanged from the repository root, run, and looked into.
@@ -42,6 +42,10 @@ SERVICES = {
     "npm-worker": Service(
         "npm-workspace", "apps/worker", ("fastify", "@acme/shared"), ("express", "typescript")
     ),
+    "yarn-api": Service("yarn-workspace", "apps/api", ("express", "@acme/shared"), ("fastify", "typescript")),
+    "yarn-worker": Service(
+        "yarn-workspace", "apps/worker", ("fastify", "@acme/shared"), ("express", "typescript")
+    ),
     "orders": Service("independent-services", "services/orders", ("express",), ("fastify",)),
     "billing": Service("independent-services", "services/billing", ("fastify",), ("express",)),
 }
@@ -49,10 +53,10 @@ SERVICES = {
 
 @pytest.fixture(scope="module")
 def repos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Both repositories, copied and scaffolded with `ndw init --all-services`."""
+    """The repositories, copied and scaffolded with `ndw init --all-services`."""
     root = tmp_path_factory.mktemp("monorepos")
     scaffolded = {}
-    for name in ("pnpm-workspace", "npm-workspace", "independent-services"):
+    for name in ("pnpm-workspace", "npm-workspace", "yarn-workspace", "independent-services"):
         dest = Path(shutil.copytree(MONOREPOS / name, root / name))
         done = subprocess.run(
             [sys.executable, "-m", "wizard", "init", str(dest), "--all-services"],
@@ -144,7 +148,7 @@ def test_shared_workspace_package_is_built_and_copied_in(built: BuiltService, en
     assert "./dist/index.js" in files and "./package.json" in files
     assert not [f for f in files if f.startswith("./src/") or (f.endswith(".ts") and not f.endswith(".d.ts"))]
     link = engine.shell_as_root(built.build.tag, "readlink -f /app/node_modules/@acme/shared").stdout.strip()
-    # pnpm deploy: a copy in its virtual store; npm: the packed package where the workspace link points.
+    # pnpm deploy: a copy in its virtual store; npm, yarn: the packed package where the workspace link points.
     wanted = "/app/node_modules/.pnpm/" if built.service.repo == "pnpm-workspace" else "/app/packages/shared"
     assert link.startswith(wanted), link
 

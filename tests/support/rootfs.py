@@ -37,7 +37,7 @@ YARN_VERSION = "1.22.22"
 LINES_WITH_COREPACK = (22, 24)
 # Bump when the stand-in recipe changes: cached images with another value are rebuilt.
 STANDIN_LABEL = "org.ndw.e2e.standin"
-STANDIN_VERSION = "4"
+STANDIN_VERSION = "5"
 
 
 @contextmanager
@@ -191,6 +191,12 @@ def _npm_pack(spec: str, dest: Path) -> _Package:
     return _Package(info["name"], info["version"], dest / info["filename"])
 
 
+def _npm_registry() -> str:
+    """The registry the host's npm uses (read at run time: its address is the machine's business)."""
+    result = subprocess.run(["npm", "config", "get", "registry"], capture_output=True, text=True, check=True)
+    return result.stdout.strip().rstrip("/")
+
+
 def _unpack(package: _Package, dest: Path) -> None:
     """Unpack an npm tarball's `package/` folder into DEST."""
     dest.mkdir(parents=True, exist_ok=True)
@@ -243,6 +249,9 @@ def _node_context(major: int, context: Path, base: str) -> str:
         # This machine's npm mirror serves package metadata without registry signatures, so
         # corepack's verification fails here though it passes against the public registry.
         env.append("COREPACK_INTEGRITY_KEYS=0")
+        # corepack fetches yarn 2+ from yarn's own host, which this machine cannot reach; pointed at
+        # the npm registry it takes the same release from the @yarnpkg/cli-dist package there.
+        env.append(f"COREPACK_NPM_REGISTRY={_npm_registry()}")
     for name, target in links.items():
         (root / "bin" / name).symlink_to(target)
     (root / "etc").mkdir()

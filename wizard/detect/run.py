@@ -149,6 +149,12 @@ def detect_service(root: Path, service: ServiceCandidate) -> Detection:
             f"pnpm --filter {service.name}... run build",
             "build scripts in " + ", ".join(builders) + " (pnpm builds them in dependency order)",
         )
+    elif builders and manager == "yarn":
+        found.propose(
+            "build_command",
+            f"yarn workspaces foreach --recursive --topological --from {service.name} run build",
+            "build scripts in " + ", ".join(builders) + " (yarn builds them in dependency order)",
+        )
     elif builders:
         found.propose(
             "build_command",
