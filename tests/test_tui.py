@@ -15,13 +15,16 @@ from typing import Any
 
 import pytest
 import yaml
+from rich.syntax import Syntax
 from textual.pilot import Pilot
-from textual.widgets import Input, Tab
+from textual.widgets import Input, Static, Tab
 
+from tests.conftest import REPO_ROOT
 from tests.test_init import tree_state
 from wizard.answers import load_answers_file
 from wizard.detect import Detection
 from wizard.interactive import Session, Settled, can_run_full_screen
+from wizard.plan import Status
 from wizard.preview import Previewer, PreviewFile
 from wizard.tui.app import WizardApp, terminal_theme
 from wizard.tui.screens.confirm import ConfirmReplace
@@ -268,6 +271,38 @@ async def test_diff_view_next_file_and_zoom(express_app: Path, previewer: Previe
         assert form.display and pilot.app.focused is not None and pilot.app.focused.id == "input-service_name"
 
 
+@pytest.mark.timeout(120)
+@in_event_loop
+async def test_kept_env_example_tab_on_the_readme_example(tmp_path: Path, previewer: Previewer) -> None:
+    """The README's own example keeps its .env.example: its tab shows it as kept, never crashes."""
+    example = tmp_path / "orders-api"
+    shutil.copytree(REPO_ROOT / "examples" / "orders-api", example)
+    before = tree_state(example)
+    app = WizardApp(Session(Worker(example), {}), previewer)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        pane = pilot.app.screen.query_one(PreviewPane)
+        assert ".env.example" in pane.files
+        for _ in range(len(pane.files)):  # Ctrl-T through the tabs, as a user would
+            if pane.current == ".env.example":
+                break
+            await pilot.press("ctrl+t")
+            await pilot.pause()
+        assert pane.current == ".env.example"
+        status = str(pane.query_one("#file-status").render())
+        assert "kept" in status
+        assert "REDIS_URL" not in status  # the example needs no Redis; its missing keys are named
+        missing = pane.files[".env.example"].compare(example).missing_env_keys
+        assert all(key in status for key in missing)
+        await pilot.press("ctrl+d")
+        await pilot.pause()
+        shown = pane.query_one("#code", Static).content
+        assert isinstance(shown, Syntax) and "stays as it is" in shown.code
+        await pilot.press("ctrl+q")
+    assert app.return_value is None
+    assert tree_state(example) == before
+
+
 @in_event_loop
 async def test_save_answers_to_a_file(express_app: Path, previewer: Previewer) -> None:
     worker = Worker(express_app)
@@ -292,6 +327,11 @@ async def test_quit_returns_nothing(express_app: Path, previewer: Previewer) -> 
         await pilot.press("ctrl+q")
     assert app.return_value is None
     assert tree_state(express_app) == before
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_every_file_status_has_words_for_the_preview(status: Status) -> None:
+    assert status.description and status.description != status.value
 
 
 @pytest.mark.parametrize(("term", "expected"), [("xterm-256color", True), ("dumb", False), ("", False)])

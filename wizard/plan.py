@@ -22,6 +22,20 @@ class Status(Enum):
     KEEP = "kept"  # a seed file (copier's `_skip_if_exists`) the user already has
     EXTEND = "extended"  # a shared file ndw adds this service to, leaving the rest as it is
 
+    @property
+    def description(self) -> str:
+        """What this status means to the user, in a few words (the preview's status line)."""
+        return _STATUS_DESCRIPTIONS[self]
+
+
+_STATUS_DESCRIPTIONS = {
+    Status.NEW: "new file",
+    Status.SAME: "same as on disk",
+    Status.REPLACE: "differs from the file on disk",
+    Status.KEEP: "yours, kept as it is",
+    Status.EXTEND: "shared file, this service is added to it",
+}
+
 
 @dataclass(frozen=True)
 class FileChange:
@@ -37,6 +51,10 @@ class FileChange:
         """Unified diff from what is on disk to what would be written."""
         if self.status in (Status.SAME, Status.KEEP):
             return ""
+        return self.content_diff()
+
+    def content_diff(self) -> str:
+        """Unified diff from the file on disk to the rendered bytes, whatever writing would do."""
         old = _text_lines(self.existing) if self.existing is not None else []
         new = _text_lines(self.rendered)
         before = f"a/{self.path}" if self.existing is not None else "/dev/null"

@@ -89,6 +89,12 @@ def nest_cli(app: App) -> dict[str, Any]:
     return read_json(app.root / "nest-cli.json") or read_json(app.root / ".nest-cli.json") or {}
 
 
+def nest_projects(cli: dict[str, Any]) -> dict[str, Any]:
+    """nest-cli.json's `projects` (a monorepo's apps and libraries), {} when absent."""
+    projects = cli.get("projects")
+    return projects if isinstance(projects, dict) else {}
+
+
 def detect_build_and_entry(app: App, found: Detection, framework: str | None, manager: str) -> None:
     """Propose build_command and entry, strongest evidence first."""
     cli = nest_cli(app)
@@ -217,8 +223,7 @@ def _build_command(app: App, found: Detection, framework: str | None, manager: s
 
 def _nest_option(cli: dict[str, Any], project: str, path: str) -> Any:
     """A nest-cli.json setting as `nest build <project>` reads it: the project's over the root's."""
-    projects: dict[str, Any] = cli["projects"] if isinstance(cli.get("projects"), dict) else {}
-    for scope in (projects.get(project), cli):
+    for scope in (nest_projects(cli).get(project), cli):
         value: Any = scope
         for key in path.split("."):
             value = value.get(key) if isinstance(value, dict) else None
@@ -264,7 +269,7 @@ def nest_project_entry(app: App, cli: dict[str, Any], project: str) -> tuple[str
 
 def _nest_monorepo(app: App, cli: dict[str, Any], found: Detection, manager: str) -> None:
     """The whole Nest monorepo read as one app: `nest build` builds its default project."""
-    projects: dict[str, Any] = cli["projects"] if isinstance(cli.get("projects"), dict) else {}
+    projects = nest_projects(cli)
     root = clean_rel(str(cli.get("root") or ""))
     name = next(
         (n for n, p in projects.items() if isinstance(p, dict) and clean_rel(str(p.get("root", ""))) == root),

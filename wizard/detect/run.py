@@ -7,7 +7,7 @@ from pathlib import Path
 
 from wizard.detect.app import App
 from wizard.detect.data import detect_data
-from wizard.detect.entry import detect_build_and_entry, detect_framework, nest_cli, nest_project_entry
+from wizard.detect.entry import detect_build_and_entry, detect_framework
 from wizard.detect.files import clean_rel
 from wizard.detect.installs import check_installs
 from wizard.detect.model import Detection
@@ -88,7 +88,8 @@ def _read_nest_app(root: Path, service: ServiceCandidate, found: Detection, mana
     found.propose(
         "build_command", f"{runner} nest build {service.name}", f"nest-cli.json project {service.name}"
     )
-    found.propose("entry", *nest_project_entry(workspace_root, nest_cli(workspace_root), service.name))
+    if service.entry:
+        found.propose("entry", service.entry, service.entry_source)
     framework = detect_framework(workspace_root, found)
     detect_data(workspace_root, found)
     detect_native(workspace_root, found)

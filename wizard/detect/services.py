@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import yaml
 
 from wizard.detect.app import App
-from wizard.detect.entry import detect_framework, nest_cli, nest_project_entry
+from wizard.detect.entry import detect_framework, nest_cli, nest_project_entry, nest_projects
 from wizard.detect.files import IGNORED_DIRS, clean_rel, read_text, rel
 from wizard.detect.model import Detection
 
@@ -55,6 +55,7 @@ class ServiceCandidate:
         shared_names: the package names of `shared`, same order.
         entry: the production entry when known (Nest monorepo apps: where its builder writes
             it, relative to the repository root since it builds there).
+        entry_source: why `entry` is that file (its builder and tsconfig).
         evidence: human-readable reason it was recognised as a service.
     """
 
@@ -67,6 +68,7 @@ class ServiceCandidate:
     shared: tuple[str, ...] = ()
     shared_names: tuple[str, ...] = ()
     entry: str | None = None
+    entry_source: str = ""
     evidence: str = ""
 
 
@@ -176,28 +178,33 @@ def _workspace_services(root: Path, patterns: list[str], origin: str) -> list[Se
 def _nest_apps(root: Path) -> list[ServiceCandidate]:
     app = App(root)
     cli = nest_cli(app)
-    projects: dict[str, Any] = cli["projects"] if isinstance(cli.get("projects"), dict) else {}
+    projects = nest_projects(cli)
     libraries = sorted(
         (clean_rel(str(p.get("root", ""))), n)
         for n, p in projects.items()
         if isinstance(p, dict) and p.get("type") == "library"
     )
-    return [
-        ServiceCandidate(
-            name=name,
-            path=clean_rel(str(project.get("root", ""))) or ".",
-            kind="nest-app",
-            framework="nestjs",
-            lockfile=_lockfile(root, "."),
-            workspace_root=".",
-            shared=tuple(path for path, _ in libraries),
-            shared_names=tuple(n for _, n in libraries),
-            entry=nest_project_entry(app, cli, name)[0],
-            evidence=f"nest-cli.json monorepo project {name} (type application)",
+    apps = []
+    for name, project in sorted(projects.items()):
+        if not isinstance(project, dict) or project.get("type", "application") != "application":
+            continue
+        entry, why = nest_project_entry(app, cli, name)
+        apps.append(
+            ServiceCandidate(
+                name=name,
+                path=clean_rel(str(project.get("root", ""))) or ".",
+                kind="nest-app",
+                framework="nestjs",
+                lockfile=_lockfile(root, "."),
+                workspace_root=".",
+                shared=tuple(path for path, _ in libraries),
+                shared_names=tuple(n for _, n in libraries),
+                entry=entry,
+                entry_source=why,
+                evidence=f"nest-cli.json monorepo project {name} (type application)",
+            )
         )
-        for name, project in sorted(projects.items())
-        if isinstance(project, dict) and project.get("type", "application") == "application"
-    ]
+    return apps
 
 
 def service_folders(root: Path) -> list[str]:

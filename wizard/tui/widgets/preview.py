@@ -24,12 +24,6 @@ PREFERRED = {
 }
 LAST = ".copier-answers.yml"
 
-STATUS_WORDS = {
-    Status.NEW: "new file",
-    Status.SAME: "same as on disk",
-    Status.REPLACE: "differs from the file on disk",
-}
-
 
 def tab_order(paths: list[str]) -> list[str]:
     """Preferred files first, then the rest in path order, the answers file last."""
@@ -124,11 +118,20 @@ class PreviewPane(Vertical):
             code.update("")
             return
         change = file.compare(self.target)
-        words = STATUS_WORDS[change.status]
+        words = change.status.description
+        missing = change.missing_env_keys
+        if missing:
+            words += f" (it lacks {', '.join(missing)})"
         mode = "diff against disk" if self.diff_mode else "preview"
         status.update(f"{file.path} · {words} · {mode}" + (f"\n{self.note}" if self.note else ""))
         status.set_class(bool(self.note), "stale")
-        if self.diff_mode:
+        if self.diff_mode and change.status is Status.KEEP:
+            text = (
+                f"# {file.path} is yours and stays as it is. The scaffold's version differs:\n"
+                + change.content_diff()
+            )
+            lexer = "diff"
+        elif self.diff_mode:
             text = change.diff() or f"{file.path} is the same as on disk: nothing would change.\n"
             lexer = "diff"
         else:
