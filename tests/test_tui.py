@@ -387,11 +387,19 @@ def fixed_worker(app: Path) -> Worker:
     return worker
 
 
+async def steady_cursor(pilot: Pilot[Any]) -> None:
+    """Stop the text cursors blinking: a snapshot taken mid-blink differs by one cell."""
+    for box in pilot.app.screen.query(Input):
+        box.cursor_blink = False
+    await pilot.pause()
+
+
 @pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
 def test_main_screen_snapshot(express_app: Path, theme: str, snap_compare: Any) -> None:
     app = WizardApp(Session(fixed_worker(express_app), {}), FixedPreview())
 
     async def set_theme(pilot: Pilot[Any]) -> None:
+        await steady_cursor(pilot)
         pilot.app.theme = theme
         await pilot.pause()
 
@@ -402,6 +410,7 @@ def test_invalid_answer_snapshot(express_app: Path, snap_compare: Any) -> None:
     app = WizardApp(Session(fixed_worker(express_app), {}), FixedPreview())
 
     async def break_the_name(pilot: Pilot[Any]) -> None:
+        await steady_cursor(pilot)
         await pilot.press("end", "ctrl+u", *"Not Valid")
         await pilot.pause()
 
