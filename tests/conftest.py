@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +15,20 @@ from wizard.cli import main
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
+_OWN_CACHE: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give the run a template cache of its own, so a user's ~/.cache/ndw (filled by another
+    checkout's template at the same version) can never change what the tests render."""
+    if not os.environ.get("NDW_CACHE_DIR"):
+        _OWN_CACHE.append(tempfile.mkdtemp(prefix="ndw-test-cache-"))
+        os.environ["NDW_CACHE_DIR"] = _OWN_CACHE[-1]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for folder in _OWN_CACHE:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
