@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
 def _preflight(target: Target, options: Options, network: str) -> None:
     """Refuse before building what cannot pass: a variable the service needs, a busy port."""
     from wizard.errors import VerifySetupError  # noqa: PLC0415
-    from wizard.verify.steps import port_in_use  # noqa: PLC0415
+    from wizard.verify.steps import container_port, port_in_use  # noqa: PLC0415
     from wizard.verify.target import missing_env  # noqa: PLC0415
 
     missing = missing_env(target, options.env, options.env_files)
@@ -134,11 +134,12 @@ def _preflight(target: Target, options: Options, network: str) -> None:
             f"{' and '.join(f'--env {name}=...' for name in missing)} (or --env-file FILE) "
             "pointing at a server this machine reaches.",
         )
-    if network == "host" and port_in_use(target.port):
+    port = container_port(target, options.env)
+    if network == "host" and port_in_use(port):
         raise VerifySetupError(
-            f"port {target.port} is already in use on this machine, and the container shares the host "
-            "network",
-            hint="Stop what listens there, or use --network publish (maps a free port instead).",
+            f"port {port} is already in use on this machine, and the container shares the host network",
+            hint="Stop what listens there, give the service another port with --env PORT=NUMBER, "
+            "or use --network publish (maps a free port instead).",
         )
 
 

@@ -183,6 +183,7 @@ def detect_engine(
 
     Raises NoEngineError, naming what to install, when none (or not the forced one) works.
     """
+    which = which or shutil.which
     probe = probe or run_probe
     if forced is not None and forced not in ENGINE_NAMES:
         raise NoEngineError(f"--engine {forced!r} is not allowed; choose one of {', '.join(ENGINE_NAMES)}")
@@ -214,11 +215,12 @@ def run_probe(argv: Sequence[str]) -> tuple[bool, str]:
     return done.returncode == 0, done.stdout + done.stderr
 
 
-def detect_compose(engine: Engine, which: Which = shutil.which, probe: Probe | None = None) -> list[str]:
+def detect_compose(engine: Engine, which: Which | None = None, probe: Probe | None = None) -> list[str]:
     """The Compose command for ENGINE: `docker compose`, `podman compose` or `docker-compose`.
 
     Raises NoComposeError with what to install when there is none.
     """
+    which = which or shutil.which
     probe = probe or run_probe
     candidates = [[engine.runner, "compose"]]
     if engine.runner == "podman":

@@ -97,6 +97,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def container_port(target: Target, env: Mapping[str, str]) -> int:
+    """The port the service listens on: the answers' port, or PORT when --env sets it."""
+    value = env.get("PORT", "").strip()
+    return int(value) if value.isdigit() and 0 < int(value) < 65536 else target.port
+
+
 @dataclass
 class Options:
     """How to verify: what to pass to the build and the container, how long to wait."""
@@ -148,7 +154,8 @@ class Verifier:
         self.tag = f"localhost/ndw-verify/{target.service_name}:{token}"
         self.name = f"ndw-verify-{target.service_name}-{token}"
         self.network: Network = options.network or engine.default_network
-        self.host_port = target.port if self.network == "host" else free_port()
+        self.port = container_port(target, options.env)
+        self.host_port = self.port if self.network == "host" else free_port()
         self.built = False
         self.started = False
         self.started_at = 0.0
@@ -269,7 +276,7 @@ class Verifier:
         argv = self.engine.run_argv(
             self.tag,
             self.name,
-            port=self.target.port,
+            port=self.port,
             host_port=self.host_port,
             network=self.network,
             env=self.options.env,
@@ -321,7 +328,7 @@ class Verifier:
                 return Step(
                     "healthy", "failed", elapsed, f"still {status} after {self.options.timeout:.0f} s{last}",
                     hint=f"The health check never passed: does {self.target.health_path} answer 2xx on "
-                    f"port {self.target.port}? Raise the wait with --timeout if the service starts slowly.",
+                    f"port {self.port}? Raise the wait with --timeout if the service starts slowly.",
                     data={"status": status},
                 )  # fmt: skip
             self.sleep(1.0)
