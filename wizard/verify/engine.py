@@ -177,7 +177,7 @@ def docker_usable(which: Which, probe: Probe) -> tuple[bool, str]:
 
 
 def detect_engine(
-    forced: str | None = None, which: Which = shutil.which, probe: Probe | None = None
+    forced: str | None = None, which: Which | None = None, probe: Probe | None = None
 ) -> Engine:
     """The first usable engine (docker, podman, buildah+podman), or the forced one.
 
