@@ -304,8 +304,11 @@ def test_every_step_passes_and_the_json_report_is_stable(tmp_path: Path) -> None
     fake = FakeEngine()
     report = _verify(tmp_path, fake).run()
     assert report.ok
+    assert report.summary() == "built in 30.0 s (297 MB), healthy 1.5 s after start, stopped in 0.4 s"
     document = report.as_json()
-    assert list(document) == ["schema", "ok", "service", "path", "engine", "mode", "image", "steps", "logs"]
+    assert list(document) == [
+        "schema", "ok", "service", "path", "engine", "compose", "mode", "image", "steps", "logs", "logs_from",
+    ]  # fmt: skip
     assert document["schema"] == "ndw-verify/1" and document["image"] == {
         "tag": "localhost/ndw-verify/quotes-api:t0k", "kept": False,
     }  # fmt: skip
@@ -335,7 +338,7 @@ def test_a_stop_that_needs_sigkill_fails_with_a_hint_and_the_logs(tmp_path: Path
     stop = report.step("stop")
     assert not report.ok and stop is not None and stop.status == "failed"
     assert stop.data["killed"] is True and "does not handle SIGTERM" in stop.hint
-    assert report.logs == ["listening on 4000", "closing"]
+    assert report.logs == ["listening on 4000", "closing"] and report.logs_from == "container"
     assert fake.verbs()[-2:] == ["rm", "rmi"]
 
 
@@ -348,7 +351,7 @@ def test_a_failed_build_skips_the_rest_and_shows_the_build_output(tmp_path: Path
     fake = FakeEngine(build_rc=1)
     report = _verify(tmp_path, fake).run()
     assert [step.status for step in report.steps] == ["failed"] + ["skipped"] * 6
-    assert report.logs[-1] == "npm ERR! missing script"
+    assert report.logs[-1] == "npm ERR! missing script" and report.logs_from == "build"
     assert fake.verbs() == ["build"]  # nothing ran, nothing to remove
 
 
@@ -387,6 +390,13 @@ def test_ctrl_c_still_removes_the_container_and_image(tmp_path: Path) -> None:
     with pytest.raises(KeyboardInterrupt):
         _verify(tmp_path, fake).run()
     assert fake.verbs()[-2:] == ["rm", "rmi"]
+
+
+def test_ctrl_c_during_the_build_removes_what_it_may_have_tagged(tmp_path: Path) -> None:
+    fake = FakeEngine(interrupt_on="build")
+    with pytest.raises(KeyboardInterrupt):
+        _verify(tmp_path, fake).run()
+    assert fake.verbs() == ["build", "rmi"]
 
 
 def test_keep_keeps_the_image(tmp_path: Path) -> None:

@@ -93,7 +93,8 @@ class ComposeVerifier:
         self.report = Report(
             service=target.service_name,
             path=str(target.service_dir),
-            engine=f"{engine.name} ({' '.join(compose)})",
+            engine=engine.name,
+            compose=" ".join(compose),
             mode="compose",
             image=f"{self.project} images",
             kept=options.keep,
@@ -129,6 +130,7 @@ class ComposeVerifier:
                 if failed and self.up_ran and not self.report.logs:
                     logs, _ = self._compose("logs", "--tail", str(self.options.log_lines), timeout=60)
                     self.report.logs = last_lines(logs.output, self.options.log_lines)
+                    self.report.logs_from = "compose"
         finally:
             self.progress("down")
             self.report.steps.append(self.down())
@@ -139,6 +141,7 @@ class ComposeVerifier:
         done, seconds = self._compose(*self.build_argv(), timeout=self.options.build_timeout)
         if done.returncode != 0:
             self.report.logs = last_lines(done.output, self.options.log_lines)
+            self.report.logs_from = "build"
             return Step("build", "failed", seconds, f"compose build exited {done.returncode}")
         return Step("build", "passed", seconds, "every service's image built")
 
@@ -151,6 +154,7 @@ class ComposeVerifier:
         )  # fmt: skip
         if done.returncode != 0:
             self.report.logs = last_lines(done.output, self.options.log_lines)
+            self.report.logs_from = "compose"
             hint = ""
             if "is missing a value" in done.output or ("set " in done.output and ".env" in done.output):
                 hint = "A secret is missing: copy .env.example to .env and fill it in."

@@ -43,8 +43,10 @@ class Report:
     mode: Literal["image", "compose"]
     image: str
     kept: bool = False
+    compose: str | None = None  # the Compose command, in compose mode
     steps: list[Step] = field(default_factory=list)
     logs: list[str] = field(default_factory=list)
+    logs_from: Literal["build", "container", "compose"] | None = None
 
     @property
     def ok(self) -> bool:
@@ -69,11 +71,27 @@ class Report:
             "service": self.service,
             "path": self.path,
             "engine": self.engine,
+            "compose": self.compose,
             "mode": self.mode,
             "image": {"tag": self.image, "kept": self.kept},
             "steps": [step.as_json() for step in self.steps],
             "logs": self.logs,
+            "logs_from": self.logs_from if self.logs else None,
         }
+
+    def summary(self) -> str:
+        """One line of the figures people ask for: build time and size, time to healthy, stop."""
+        parts = []
+        build, healthy, stop = self.step("build"), self.step("healthy"), self.step("stop")
+        if build and build.status == "passed" and build.seconds is not None:
+            size = build.data.get("size_bytes")
+            sized = f" ({human_size(size)})" if isinstance(size, int) else ""
+            parts.append(f"built in {build.seconds:.1f} s{sized}")
+        if healthy and healthy.status == "passed" and healthy.seconds is not None:
+            parts.append(f"healthy {healthy.seconds:.1f} s after start")
+        if stop and stop.status == "passed" and stop.seconds is not None:
+            parts.append(f"stopped in {stop.seconds:.1f} s")
+        return ", ".join(parts)
 
 
 def human_size(size: int | None) -> str:
@@ -90,7 +108,8 @@ def print_report(report: Report) -> None:
     from rich.table import Table  # noqa: PLC0415
 
     console = Console(highlight=False, soft_wrap=True)
-    table = Table(title=f"ndw verify: {escape(report.service)} ({report.engine})", title_justify="left")
+    engine = report.engine + (f", {report.compose}" if report.compose else "")
+    table = Table(title=f"ndw verify: {escape(report.service)} ({engine})", title_justify="left")
     table.add_column("step")
     table.add_column("result")
     table.add_column("time", justify="right")
@@ -104,12 +123,19 @@ def print_report(report: Report) -> None:
         if step.hint:
             console.print(f"[bold red]{step.name}:[/] {escape(step.hint)}")
     if report.logs:
-        console.print(f"[bold]Last {len(report.logs)} lines of output:[/]")
+        source = {"build": "the build", "container": "the container", "compose": "the stack"}
+        console.print(
+            f"[bold]Last {len(report.logs)} lines of {source.get(report.logs_from or '', 'output')}:[/]"
+        )
         for line in report.logs:
             console.print(f"  {escape(line)}", style="dim")
     if report.kept:
         console.print(f"Kept the image {escape(report.image)}.")
     if report.ok:
-        console.print("[bold green]Verified:[/] it builds, starts, becomes healthy, answers and stops.")
+        figures = report.summary()
+        console.print(
+            "[bold green]Verified:[/] it builds, starts, becomes healthy, answers and stops"
+            + (f": {figures}." if figures else ".")
+        )
     else:
         console.print(f"[bold red]Not verified:[/] {len(report.failed)} step(s) failed.")

@@ -157,6 +157,7 @@ class Verifier:
         self.port = container_port(target, options.env)
         self.host_port = self.port if self.network == "host" else free_port()
         self.built = False
+        self.building = False  # Ctrl-C during a build may leave the tag behind
         self.started = False
         self.started_at = 0.0
         self.report = Report(
@@ -191,6 +192,7 @@ class Verifier:
                     failed = True
                     if self.started and not self.report.logs:
                         self.report.logs = self.container_logs()
+                        self.report.logs_from = "container"
         finally:
             self.cleanup()
         return self.report
@@ -200,9 +202,9 @@ class Verifier:
         if self.started:
             self.runner(self.engine.remove_argv(self.name), timeout=60)
             self.started = False
-        if self.built and not self.options.keep:
+        if (self.built or self.building) and not self.options.keep:
             self.runner(self.engine.remove_image_argv(self.tag), timeout=120)
-            self.built = False
+            self.built = self.building = False
         self.report.kept = self.built
 
     def container_logs(self) -> list[str]:
@@ -217,7 +219,9 @@ class Verifier:
             self.target.root, self.target.dockerfile, self.tag, self.options.build_args
         )
         started = self.clock()
+        self.building = True
         done = self.runner(argv, timeout=self.options.build_timeout, env=self.engine.build_env())
+        self.building = False
         return done, self.clock() - started
 
     def build(self) -> Step:
@@ -225,6 +229,7 @@ class Verifier:
         done, seconds = self._build_once()
         if done.returncode != 0:
             self.report.logs = last_lines(done.output, self.options.log_lines)
+            self.report.logs_from = "build"
             return Step(
                 "build", "failed", seconds, f"{self.engine.builder} exited {done.returncode}",
                 hint="The Dockerfile did not build; its last lines of output are below.",
@@ -257,6 +262,7 @@ class Verifier:
             os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
         if done.returncode != 0:
             self.report.logs = last_lines(done.output, self.options.log_lines)
+            self.report.logs_from = "build"
             return Step("rebuild", "failed", seconds, f"{self.engine.builder} exited {done.returncode}")
         counted = parse_build_output(done.output)
         data: dict[str, str | int | float | bool | None] = {
@@ -290,6 +296,7 @@ class Verifier:
         self.started = True  # a failed run may leave a created container behind
         if done.returncode != 0:
             self.report.logs = last_lines(done.output, self.options.log_lines)
+            self.report.logs_from = "container"
             return Step("start", "failed", seconds, f"{self.engine.runner} run exited {done.returncode}")
         where = "host network" if self.network == "host" else "published"
         return Step(
