@@ -517,3 +517,16 @@ def test_cli_rejects_a_build_arg_without_value(tmp_path: Path, capsys: pytest.Ca
         main(["verify", str(tmp_path), "--build-arg", "NODE_IMAGE"])
     assert exited.value.code == 2
     assert "--build-arg 'NODE_IMAGE': expected KEY=VALUE" in capsys.readouterr().err
+
+
+def test_the_json_report_is_documented(tmp_path: Path) -> None:
+    """docs/verify.md names every top-level key, step and data key the report carries."""
+    doc = (Path(__file__).parents[1] / "docs" / "verify.md").read_text(encoding="utf-8")
+    document = _verify(tmp_path, FakeEngine(), rebuild=True).run().as_json()
+    assert f'"schema": "{document["schema"]}"' in doc
+    for key in document:
+        assert f'"{key}"' in doc or f"`{key}`" in doc, key
+    for step in document["steps"]:
+        assert f"`{step['name']}`" in doc, step["name"]
+        for key in step["data"]:
+            assert f"`{key}`" in doc, f"{step['name']}.{key}"
