@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from wizard.cli import main
-from wizard.errors import NoComposeError, NoEngineError
+from wizard.errors import NoComposeError, NoEngineError, VerifySetupError
 from wizard.verify.compose import ComposeVerifier, parse_compose_ps, parse_port
 from wizard.verify.engine import Engine, detect_compose, detect_engine
 from wizard.verify.parse import parse_build_output, parse_health, parse_processes, parse_state
@@ -530,3 +530,19 @@ def test_the_json_report_is_documented(tmp_path: Path) -> None:
         assert f"`{step['name']}`" in doc, step["name"]
         for key in step["data"]:
             assert f"`{key}`" in doc, f"{step['name']}.{key}"
+
+
+def test_a_service_in_a_subfolder_builds_from_the_repository_root(tmp_path: Path) -> None:
+    """Its answers live in apps/api/; the context is the root, the Dockerfile apps/api/Dockerfile."""
+    service = tmp_path / "apps" / "api"
+    service.mkdir(parents=True)
+    _scaffold(service, app_dir="apps/api", service_name="api")
+    for found in (load_target(tmp_path, "apps/api"), load_target(service), load_target(tmp_path)):
+        assert (found.root, found.dockerfile) == (tmp_path, service / "Dockerfile")
+    argv = Engine("podman").build_argv(found.root, found.dockerfile, "t")
+    assert argv[-3:] == ["-t", "t", str(tmp_path)] and str(service / "Dockerfile") in argv
+    (tmp_path / "apps" / "web").mkdir()
+    _scaffold(tmp_path / "apps" / "web", app_dir="apps/web", service_name="web")
+    with pytest.raises(VerifySetupError, match="2 scaffolded services") as caught:
+        load_target(tmp_path)
+    assert "--service PATH" in caught.value.hint
