@@ -457,6 +457,7 @@ def test_compose_stack_is_taken_down_even_when_up_fails(tmp_path: Path) -> None:
 def _scaffold(tmp_path: Path, **answers: Any) -> Path:
     import yaml
 
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / ".copier-answers.yml").write_text(yaml.safe_dump({"_commit": "0.1.0", **ANSWERS, **answers}))
     (tmp_path / "Dockerfile").write_text("FROM node:22-bookworm-slim\n")
     (tmp_path / "src").mkdir()
@@ -546,3 +547,14 @@ def test_a_service_in_a_subfolder_builds_from_the_repository_root(tmp_path: Path
     with pytest.raises(VerifySetupError, match="2 scaffolded services") as caught:
         load_target(tmp_path)
     assert "--service PATH" in caught.value.hint
+
+
+def test_cli_an_unreadable_env_file_exits_2_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("shutil.which", lambda tool: "/usr/bin/podman" if tool == "podman" else None)
+    scaffold = _scaffold(tmp_path / "svc")
+    assert main(["verify", str(scaffold), "--env-file", str(tmp_path / "missing.env")]) == 2
+    assert "--env-file" in capsys.readouterr().err
+    assert main(["verify", str(scaffold), "--compose", "--env", "A=1"]) == 2
+    assert "--env-file" in capsys.readouterr().err

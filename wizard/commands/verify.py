@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     from wizard.verify.engine import detect_compose, detect_engine  # noqa: PLC0415
     from wizard.verify.report import print_report  # noqa: PLC0415
     from wizard.verify.steps import Options, Verifier  # noqa: PLC0415
-    from wizard.verify.target import load_target  # noqa: PLC0415
+    from wizard.verify.target import env_file_keys, load_target  # noqa: PLC0415
 
     if args.timeout <= 0:
         raise UsageError(f"--timeout {args.timeout}: must be a positive number of seconds")
@@ -93,7 +93,14 @@ def run(args: argparse.Namespace) -> int:
         keep=args.keep,
         timeout=args.timeout,
     )
+    for env_file in options.env_files:
+        env_file_keys(env_file)  # an unreadable file is a usage error, before anything runs
     if args.compose:
+        if options.env or options.network:
+            raise UsageError(
+                "--env and --network do not apply with --compose: the stack takes its variables "
+                "from .env (or --env-file FILE) and its ports from compose.yaml"
+            )
         compose = detect_compose(engine)
         from wizard.verify.compose import ComposeVerifier  # noqa: PLC0415
 

@@ -88,6 +88,8 @@ class ComposeVerifier:
         self.project = f"ndw-verify-{target.service_name}-{token or secrets.token_hex(4)}"
         self.base = [*compose, "--project-directory", str(target.service_dir)]
         self.base += ["-f", str(target.compose_file), "-p", self.project]
+        for env_file in options.env_files:
+            self.base += ["--env-file", str(env_file)]
         self.app_service = "app" if target.app_dir == "." else target.service_name
         self.up_ran = False
         self.report = Report(
