@@ -558,3 +558,16 @@ def test_cli_an_unreadable_env_file_exits_2_before_anything_runs(
     assert "--env-file" in capsys.readouterr().err
     assert main(["verify", str(scaffold), "--compose", "--env", "A=1"]) == 2
     assert "--env-file" in capsys.readouterr().err
+
+
+def test_cli_ctrl_c_exits_130_saying_what_was_removed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("shutil.which", lambda tool: "/usr/bin/podman" if tool == "podman" else None)
+
+    def interrupted(self: Verifier) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Verifier, "run", interrupted)
+    assert main(["verify", str(_scaffold(tmp_path)), "--network", "publish"]) == 130
+    assert "The container was removed, and the image." in capsys.readouterr().err
