@@ -18,6 +18,7 @@ import pytest
 
 from tests.e2e.conftest import APPS
 from tests.support.containers import Containers
+from tests.support.postgres import PostgresServer
 
 APP = "fastify-yarn"
 # Appended to the scaffolded copy's server: Node ignores SIGTERM, as an app without a handler
@@ -45,14 +46,18 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _verify(engine: Containers, app_dir: Path, tmp: Path, *extra: str) -> tuple[int, dict[str, Any], str]:
+def _verify(
+    engine: Containers, app_dir: Path, tmp: Path, *extra: str, app: str = APP
+) -> tuple[int, dict[str, Any], str]:
     """`ndw verify APP_DIR --engine podman --format json` on the stand-in base; (exit, report, stderr)."""
-    base = APPS[APP].node_image(engine)
+    base = APPS[app].node_image(engine)
     argv = [sys.executable, "-m", "wizard", "verify", str(app_dir), "--engine", "podman", "--format", "json"]
     # The host network is shared with other test sessions: the service gets a free port.
     argv += ["--build-arg", f"NODE_IMAGE={base}", "--env", f"PORT={_free_port()}", *extra]
     env = {**os.environ, **_store_env(engine, tmp)}
     done = subprocess.run(argv, capture_output=True, text=True, check=False, env=env, timeout=1500)
+    if done.returncode == 2:
+        return 2, {}, done.stderr
     try:
         report = json.loads(done.stdout)
     except json.JSONDecodeError:
@@ -120,3 +125,21 @@ def test_verify_fails_when_sigterm_is_ignored(engine: Containers, tmp_path: Path
     containers, image_kept = _leftovers(engine, report)
     assert containers == "" and image_kept and report["image"]["kept"] is True
     engine.podman("rmi", "--force", report["image"]["tag"], check=False)
+
+
+def test_verify_a_database_service_with_database_url(
+    engine: Containers, postgres: PostgresServer, tmp_path: Path
+) -> None:
+    """Without DATABASE_URL verify refuses before building; with one, the service passes every step."""
+    app = "nest-drizzle-npm"
+    app_dir = APPS[app].scaffold(tmp_path / app)
+    code, _, stderr = _verify(engine, app_dir, tmp_path, app=app)
+    assert code == 2 and "needs DATABASE_URL" in stderr and "--compose" in stderr, stderr
+    url = postgres.create_database(f"verify_{os.getpid()}")
+    code, report, stderr = _verify(engine, app_dir, tmp_path, "--env", f"DATABASE_URL={url}", app=app)
+    assert code == 0, json.dumps(report, indent=2) + stderr
+    steps = _steps(report)
+    assert steps["init"]["data"] == {"expected": "tini", "pid1": "tini"}
+    assert steps["user"]["data"] == {"expected": 1000, "uids": "1000"}
+    assert steps["stop"]["data"]["killed"] is False
+    assert _leftovers(engine, report) == ("", False)
