@@ -83,7 +83,7 @@ def test_no_engine_is_a_usage_error_that_says_what_to_install() -> None:
 def test_a_forced_engine_that_does_not_work_names_the_reason() -> None:
     with pytest.raises(NoEngineError) as caught:
         detect_engine("docker", _which("docker", "podman"), _probe(daemon=False))
-    assert "daemon does not answer" in caught.value.message
+    assert "daemon does not answer" in caught.value.message and "Start the Docker daemon" in caught.value.hint
     with pytest.raises(NoEngineError, match="buildah engine: buildah not installed"):
         detect_engine("buildah", _which("podman"), _probe())
 

@@ -201,7 +201,10 @@ def detect_engine(
             return Engine("podman" if name == "podman" else "buildah")
         reasons.append(f"{name} engine: {' and '.join(missing)} not installed")
     what = f"the {forced} engine is not usable" if forced else "no container engine found"
-    raise NoEngineError(f"{what}: " + "; ".join(dict.fromkeys(reasons)), hint=INSTALL_HINT)
+    hint = INSTALL_HINT
+    if forced == "docker" and which("docker") is not None and "daemon" in reasons[0]:
+        hint = "Start the Docker daemon (`sudo systemctl start docker`, or Docker Desktop), or drop --engine."
+    raise NoEngineError(f"{what}: " + "; ".join(dict.fromkeys(reasons)), hint=hint)
 
 
 def run_probe(argv: Sequence[str]) -> tuple[bool, str]:
