@@ -20,7 +20,7 @@ from wizard.verify.compose import ComposeVerifier, parse_compose_ps, parse_port
 from wizard.verify.engine import Engine, detect_compose, detect_engine
 from wizard.verify.parse import parse_build_output, parse_health, parse_processes, parse_state
 from wizard.verify.steps import REBUILD_MARKER, Completed, Options, Verifier
-from wizard.verify.target import Target, load_target, missing_env, source_to_touch
+from wizard.verify.target import Target, compose_env_files, load_target, missing_env, source_to_touch
 
 ANSWERS = {
     "service_name": "quotes-api",
@@ -32,6 +32,17 @@ ANSWERS = {
     "entry": "src/server.js",
     "database": "none",
 }
+
+
+COMPOSE = """services:
+  app:
+    environment:
+      DATABASE_URL: postgresql://app:${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}@db/app
+  db:
+    environment:
+      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}
+      POSTGRES_USER: ${POSTGRES_USER:-app}
+"""
 
 
 # ---- engine choice
@@ -460,6 +471,7 @@ def _scaffold(tmp_path: Path, **answers: Any) -> Path:
     tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / ".copier-answers.yml").write_text(yaml.safe_dump({"_commit": "0.1.0", **ANSWERS, **answers}))
     (tmp_path / "Dockerfile").write_text("FROM node:22-bookworm-slim\n")
+    (tmp_path / "compose.yaml").write_text(COMPOSE)
     (tmp_path / "src").mkdir()
     (tmp_path / "src/server.ts").write_text("export {}\n")
     return tmp_path
@@ -509,7 +521,16 @@ def test_cli_compose_without_compose_exits_2(
 ) -> None:
     monkeypatch.setattr("shutil.which", lambda tool: "/usr/bin/podman" if tool == "podman" else None)
     monkeypatch.setattr("wizard.verify.engine.run_probe", lambda argv: (False, "unknown command"))
-    assert main(["verify", str(_scaffold(tmp_path)), "--compose"]) == 2
+    monkeypatch.delenv("POSTGRES_PASSWORD", raising=False)
+    scaffold = _scaffold(tmp_path)
+    assert main(["verify", str(scaffold), "--compose"]) == 2
+    err = capsys.readouterr().err
+    assert "requires POSTGRES_PASSWORD, unset in no .env file" in err and ".env.example" in err
+    (scaffold / ".env").write_text("POSTGRES_PASSWORD=\n")  # empty counts as unset, as for compose
+    assert main(["verify", str(scaffold), "--compose"]) == 2
+    assert "requires POSTGRES_PASSWORD" in capsys.readouterr().err
+    (scaffold / ".env").write_text("POSTGRES_PASSWORD='s3cret'\n")
+    assert main(["verify", str(scaffold), "--compose"]) == 2
     assert "no Compose implementation" in capsys.readouterr().err
 
 
@@ -544,6 +565,10 @@ def test_a_service_in_a_subfolder_builds_from_the_repository_root(tmp_path: Path
     assert argv[-3:] == ["-t", "t", str(tmp_path)] and str(service / "Dockerfile") in argv
     (tmp_path / "apps" / "web").mkdir()
     _scaffold(tmp_path / "apps" / "web", app_dir="apps/web", service_name="web")
+    (tmp_path / ".env").write_text("A=1\n")
+    assert compose_env_files(found, []) == [tmp_path / ".env"]  # the root's, as compose.yaml says
+    (service / ".env").write_text("A=2\n")
+    assert compose_env_files(found, []) == [service / ".env"]
     with pytest.raises(VerifySetupError, match="2 scaffolded services") as caught:
         load_target(tmp_path)
     assert "--service PATH" in caught.value.hint

@@ -101,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
                 "--env and --network do not apply with --compose: the stack takes its variables "
                 "from .env (or --env-file FILE) and its ports from compose.yaml"
             )
+        _compose_preflight(target, options)
         compose = detect_compose(engine)
         from wizard.verify.compose import ComposeVerifier  # noqa: PLC0415
 
@@ -123,6 +124,24 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_report(report)
     return 0 if report.ok else 1
+
+
+def _compose_preflight(target: Target, options: Options) -> None:
+    """Refuse before building a stack that compose would refuse: a required secret unset."""
+    import os  # noqa: PLC0415
+
+    from wizard.errors import VerifySetupError  # noqa: PLC0415
+    from wizard.verify.target import compose_env_files, compose_missing_secrets  # noqa: PLC0415
+
+    env_files = compose_env_files(target, options.env_files)
+    missing = compose_missing_secrets(target, env_files, os.environ)
+    if missing:
+        where = ", ".join(str(path) for path in env_files) or "no .env file"
+        raise VerifySetupError(
+            f"--compose: {target.compose_file.name} requires {', '.join(missing)}, unset in {where}",
+            hint=f"Copy {target.app_dir}/.env.example to .env and set {', '.join(missing)}, "
+            "or pass --env-file FILE.",
+        )
 
 
 def _preflight(target: Target, options: Options, network: str) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from wizard.verify.engine import Engine
 from wizard.verify.report import Report, Step
 from wizard.verify.steps import Completed, HttpGet, Options, Runner, http_status, last_lines, run_command
-from wizard.verify.target import Target
+from wizard.verify.target import Target, compose_env_files
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class ComposeVerifier:
         self.project = f"ndw-verify-{target.service_name}-{token or secrets.token_hex(4)}"
         self.base = [*compose, "--project-directory", str(target.service_dir)]
         self.base += ["-f", str(target.compose_file), "-p", self.project]
-        for env_file in options.env_files:
+        for env_file in compose_env_files(target, options.env_files):
             self.base += ["--env-file", str(env_file)]
         self.app_service = "app" if target.app_dir == "." else target.service_name
         self.up_ran = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,18 +119,53 @@ def load_target(path: Path, service: str | None = None) -> Target:
     return target
 
 
-def env_file_keys(path: Path) -> set[str]:
-    """The variable names an `--env-file` sets (KEY=VALUE lines; comments and blanks skipped)."""
+def env_file_values(path: Path) -> dict[str, str]:
+    """What an env file sets (KEY=VALUE lines, quotes stripped; comments and blanks skipped)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as error:
         raise VerifySetupError(f"--env-file {path}: cannot read it ({error.strerror or error})") from error
-    keys = set()
+    values = {}
     for line in lines:
         stripped = line.strip()
         if stripped and not stripped.startswith("#"):
-            keys.add(stripped.removeprefix("export ").split("=", 1)[0].strip())
-    return keys
+            key, _, value = stripped.removeprefix("export ").partition("=")
+            values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def env_file_keys(path: Path) -> set[str]:
+    """The variable names an env file sets."""
+    return set(env_file_values(path))
+
+
+_REQUIRED_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?\?")
+
+
+def compose_env_files(target: Target, given: list[Path]) -> list[Path]:
+    """The env files compose reads: the given ones, else the service's .env, else the root's."""
+    if given:
+        return given
+    for folder in (target.service_dir, target.root):
+        if (folder / ".env").is_file():
+            return [folder / ".env"]
+    return []
+
+
+def compose_missing_secrets(target: Target, env_files: list[Path], environ: Mapping[str, str]) -> list[str]:
+    """Variables compose.yaml requires (`${VAR:?...}`) that no env file or the environment sets."""
+    try:
+        text = target.compose_file.read_text(encoding="utf-8")
+    except OSError as error:
+        raise VerifySetupError(
+            f"--compose: cannot read {target.compose_file} ({error.strerror or error})",
+            hint="Run `ndw update` (or `ndw init --force`) to write it again.",
+        ) from error
+    values = dict(environ)
+    for env_file in env_files:
+        values.update(env_file_values(env_file))
+    required = dict.fromkeys(_REQUIRED_VARIABLE.findall(text))
+    return [name for name in required if not values.get(name)]
 
 
 def missing_env(target: Target, given: Mapping[str, str], env_files: list[Path]) -> dict[str, str]:
