@@ -462,6 +462,45 @@ def test_compose_stack_is_taken_down_even_when_up_fails(tmp_path: Path) -> None:
     assert down[:2] == ["docker", "compose"] and "down" in down and "--rmi" in down and "-p" in down
 
 
+def test_compose_stack_passes_when_every_service_is_healthy(tmp_path: Path) -> None:
+    ps = '{"Service":"app","State":"running","Health":"healthy"}\n'
+    ps += '{"Service":"migrate","State":"exited","ExitCode":0}\n'
+    ps += '{"Service":"db","State":"running","Health":"healthy"}'
+    calls: list[list[str]] = []
+    urls: list[str] = []
+
+    def runner(argv: Sequence[str], **_: Any) -> Completed:
+        calls.append(list(argv))
+        if "ps" in argv:
+            return Completed(0, ps, "")
+        if "port" in argv:
+            return Completed(0, "0.0.0.0:4001\n", "")
+        return Completed(0, "", "")
+
+    def http(url: str, timeout: float) -> int:
+        urls.append(url)
+        return 200
+
+    options = Options(build_args={"NODE_IMAGE": "n:22"}, keep=True)
+    verifier = ComposeVerifier(
+        Engine("podman"),
+        ["podman", "compose"],
+        _target(tmp_path),
+        options,
+        runner=runner,
+        http=http,
+        token="t",
+    )
+    report = verifier.run()
+    assert report.ok and [step.name for step in report.steps] == ["build", "up", "healthy", "answers", "down"]
+    assert report.as_json()["compose"] == "podman compose"
+    assert urls == ["http://127.0.0.1:4001/ready"]
+    assert calls[0][-3:] == ["build", "--build-arg", "NODE_IMAGE=n:22"]
+    assert calls[1][-5:-2] == ["up", "--detach", "--wait"]
+    assert calls[-1][-5:] == ["down", "--volumes", "--remove-orphans", "--timeout", "10"]  # --keep: no --rmi
+    assert any(call[-2:] == ["app", "4000"] for call in calls)
+
+
 # ---- the scaffold and the command line
 
 

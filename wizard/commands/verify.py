@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -112,7 +113,8 @@ def run(args: argparse.Namespace) -> int:
         _preflight(target, options, options.network or engine.default_network)
         verifier = Verifier(engine, target, options, progress=_progress(args.format))
     try:
-        report = verifier.run()
+        with _sigterm_as_interrupt():
+            report = verifier.run()
     except KeyboardInterrupt:
         raise Interrupted(
             "interrupted", hint="The container was removed" + ("." if options.keep else ", and the image.")
@@ -167,6 +169,25 @@ def _preflight(target: Target, options: Options, network: str) -> None:
             hint="Stop what listens there, give the service another port with --env PORT=NUMBER, "
             "or use --network publish (maps a free port instead).",
         )
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a CI job cancelled) cleans up like Ctrl-C instead of leaving containers behind."""
+    import signal  # noqa: PLC0415
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _progress(output_format: str) -> Callable[[str], None]:
