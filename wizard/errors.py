@@ -81,3 +81,15 @@ class Interrupted(WizardError):
     """The user pressed Ctrl-C; nothing was written."""
 
     exit_code = 130
+
+
+class NoEngineError(UsageError):
+    """`ndw verify` found no container engine it can use (or not the one forced)."""
+
+
+class NoComposeError(UsageError):
+    """`ndw verify --compose` found no Compose implementation."""
+
+
+class VerifySetupError(UsageError):
+    """`ndw verify` cannot start: no scaffold, a missing variable, a busy port."""

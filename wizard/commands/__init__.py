@@ -12,6 +12,7 @@ COMMANDS = {
     "detect": ("wizard.commands.detect", "print the detected answers as an answers file"),
     "update": ("wizard.commands.update", "merge the newest templates into a scaffolded repository"),
     "check": ("wizard.commands.check", "lint the scaffold on disk and report drift from its answers"),
+    "verify": ("wizard.commands.verify", "build the scaffold, run it, check health, user, init and stop"),
 }
 
 

@@ -1,0 +1,145 @@
+"""`ndw verify` for real (issue #15): a fixture app scaffolded, then verified by the product itself.
+
+The product runs plain `podman`/`buildah` (as on a user's machine); CONTAINERS_STORAGE_CONF and
+CONTAINERS_CONF point them at the test store, where the stand-in base image already is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import APPS
+from tests.support.containers import Containers
+from tests.support.postgres import PostgresServer
+
+APP = "fastify-yarn"
+# Appended to the scaffolded copy's server: Node ignores SIGTERM, as an app without a handler
+# run as PID 1 would; only SIGKILL (after the grace period) ends it.
+IGNORE_SIGTERM = "\nprocess.removeAllListeners('SIGTERM');\nprocess.on('SIGTERM', () => {});\n"
+
+
+def _store_env(engine: Containers, folder: Path) -> dict[str, str]:
+    """Config files that point plain podman/buildah at the test store (CONTAINER-TESTS.md)."""
+    storage = folder / "storage.conf"
+    storage.write_text(
+        f'[storage]\ndriver = "overlay"\nrunroot = "{engine.runroot}"\ngraphroot = "{engine.storage}"\n'
+    )
+    conf = folder / "containers.conf"
+    conf.write_text(
+        "[containers]\ndefault_ulimits = []\npids_limit = 0\n\n"
+        '[engine]\ncgroup_manager = "cgroupfs"\nruntime = "runc"\n'
+    )
+    return {"CONTAINERS_STORAGE_CONF": str(storage), "CONTAINERS_CONF": str(conf)}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _verify(
+    engine: Containers, app_dir: Path, tmp: Path, *extra: str, app: str = APP
+) -> tuple[int, dict[str, Any], str]:
+    """`ndw verify APP_DIR --engine podman --format json` on the stand-in base; (exit, report, stderr)."""
+    base = APPS[app].node_image(engine)
+    argv = [sys.executable, "-m", "wizard", "verify", str(app_dir), "--engine", "podman", "--format", "json"]
+    # The host network is shared with other test sessions: the service gets a free port.
+    argv += ["--build-arg", f"NODE_IMAGE={base}", "--env", f"PORT={_free_port()}", *extra]
+    env = {**os.environ, **_store_env(engine, tmp)}
+    done = subprocess.run(argv, capture_output=True, text=True, check=False, env=env, timeout=1500)
+    if done.returncode == 2:
+        return 2, {}, done.stderr
+    try:
+        report = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        pytest.fail(f"no JSON report (exit {done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return done.returncode, report, done.stderr
+
+
+def _steps(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {step["name"]: step for step in report["steps"]}
+
+
+def _leftovers(engine: Containers, report: dict[str, Any]) -> tuple[str, bool]:
+    """(containers named after the run, whether its image still exists)."""
+    token = report["image"]["tag"].rsplit(":", 1)[-1]
+    names = engine.podman("ps", "--all", "--format", "{{.Names}}").stdout.split()
+    return " ".join(name for name in names if name.endswith(token)), engine.image_exists(
+        report["image"]["tag"]
+    )
+
+
+def test_verify_proves_a_scaffold_builds_runs_and_stops(engine: Containers, tmp_path: Path) -> None:
+    """Every step passes on a real build; the report says how; nothing is left behind."""
+    app_dir = APPS[APP].scaffold(tmp_path / APP)
+    source = (app_dir / "src/server.js").read_bytes()
+    code, report, stderr = _verify(engine, app_dir, tmp_path, "--rebuild")
+    steps = _steps(report)
+    assert code == 0, json.dumps(report, indent=2) + stderr
+    assert report["ok"] is True and report["engine"] == "podman" and report["schema"] == "ndw-verify/1"
+    assert [step["name"] for step in report["steps"]] == [
+        "build", "rebuild", "start", "healthy", "answers", "user", "init", "stop",
+    ]  # fmt: skip
+    assert all(step["status"] == "passed" for step in report["steps"]), report
+    build = steps["build"]["data"]
+    assert build["size_bytes"] > 50_000_000 and build["steps"] > 10
+    rebuild = steps["rebuild"]["data"]
+    assert rebuild["edited"] == "src/server.js"
+    assert 0 < rebuild["cached_steps"] < rebuild["steps"], rebuild  # deps reused, the copy redone
+    assert (app_dir / "src/server.js").read_bytes() == source  # the edit was undone
+    assert steps["healthy"]["data"]["status"] == "healthy"
+    assert steps["answers"]["data"]["status"] == 200
+    assert steps["user"]["data"] == {"expected": 1000, "uids": "1000"}
+    assert steps["init"]["data"] == {"expected": "dumb-init", "pid1": "dumb-init"}
+    stop = steps["stop"]
+    assert stop["data"]["exit_code"] == 0 and stop["data"]["killed"] is False
+    assert stop["seconds"] < 10
+    assert _leftovers(engine, report) == ("", False)
+
+
+def test_verify_fails_when_sigterm_is_ignored(engine: Containers, tmp_path: Path) -> None:
+    """An app that ignores SIGTERM is killed after the grace period: exit 1, a hint, its logs."""
+    app_dir = APPS[APP].scaffold(tmp_path / APP)
+    with (app_dir / "src/server.js").open("a") as handle:
+        handle.write(IGNORE_SIGTERM)
+    code, report, _ = _verify(engine, app_dir, tmp_path, "--keep")
+    steps = _steps(report)
+    assert code == 1, report
+    assert [steps[name]["status"] for name in ("build", "healthy", "answers", "user", "init")] == [
+        "passed"
+    ] * 5
+    stop = steps["stop"]
+    assert stop["status"] == "failed" and stop["data"]["exit_code"] == 137 and stop["data"]["killed"]
+    assert stop["seconds"] >= 10
+    assert "SIGTERM" in stop["hint"]
+    assert report["logs"], "the container's last lines belong in the report"
+    containers, image_kept = _leftovers(engine, report)
+    assert containers == "" and image_kept and report["image"]["kept"] is True
+    engine.podman("rmi", "--force", report["image"]["tag"], check=False)
+
+
+def test_verify_a_database_service_with_database_url(
+    engine: Containers, postgres: PostgresServer, tmp_path: Path
+) -> None:
+    """Without DATABASE_URL verify refuses before building; with one, the service passes every step."""
+    app = "nest-drizzle-npm"
+    app_dir = APPS[app].scaffold(tmp_path / app)
+    code, _, stderr = _verify(engine, app_dir, tmp_path, app=app)
+    assert code == 2 and "needs DATABASE_URL" in stderr and "--compose" in stderr, stderr
+    url = postgres.create_database(f"verify_{os.getpid()}")
+    code, report, stderr = _verify(engine, app_dir, tmp_path, "--env", f"DATABASE_URL={url}", app=app)
+    assert code == 0, json.dumps(report, indent=2) + stderr
+    steps = _steps(report)
+    assert steps["init"]["data"] == {"expected": "tini", "pid1": "tini"}
+    assert steps["user"]["data"] == {"expected": 1000, "uids": "1000"}
+    assert steps["stop"]["data"]["killed"] is False
+    assert _leftovers(engine, report) == ("", False)

@@ -1,0 +1,203 @@
+"""`ndw verify --compose`: build and bring up the service's compose stack, probe it, take it down."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from wizard.verify.engine import Engine
+from wizard.verify.report import Report, Step
+from wizard.verify.steps import Completed, HttpGet, Options, Runner, http_status, last_lines, run_command
+from wizard.verify.target import Target, compose_env_files
+
+
+@dataclass(frozen=True)
+class ComposeService:
+    """One line of `compose ps --format json`."""
+
+    service: str
+    state: str
+    health: str
+    exit_code: int
+
+    @property
+    def ok(self) -> bool:
+        """Running and healthy (or without a health check), or a one-shot job that exited 0."""
+        if self.state == "running":
+            return self.health in ("", "healthy")
+        return self.state == "exited" and self.exit_code == 0
+
+
+def parse_compose_ps(text: str) -> list[ComposeService]:
+    """`compose ps --format json`: a JSON array (older Compose v2) or one object per line."""
+    text = text.strip()
+    if not text:
+        return []
+    try:
+        data = json.loads(text)
+        items = data if isinstance(data, list) else [data]
+    except json.JSONDecodeError:
+        items = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return [
+        ComposeService(
+            str(item.get("Service") or item.get("Name") or "?"),
+            str(item.get("State") or "").lower(),
+            str(item.get("Health") or "").lower(),
+            int(item.get("ExitCode") or 0),
+        )
+        for item in items
+        if isinstance(item, dict)
+    ]
+
+
+def parse_port(text: str) -> int | None:
+    """`compose port SERVICE PORT` prints `0.0.0.0:4000` (or `[::]:4000`): the host port."""
+    for line in text.strip().splitlines():
+        tail = line.rsplit(":", 1)[-1].strip()
+        if tail.isdigit():
+            return int(tail)
+    return None
+
+
+class ComposeVerifier:
+    """Build, `up --wait`, check every service, probe the app, `down`; always takes the stack down."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        compose: Sequence[str],
+        target: Target,
+        options: Options,
+        *,
+        runner: Runner = run_command,
+        http: HttpGet = http_status,
+        clock: Callable[[], float] = time.monotonic,
+        progress: Callable[[str], None] = lambda message: None,
+        token: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.target = target
+        self.options = options
+        self.runner = runner
+        self.http = http
+        self.clock = clock
+        self.progress = progress
+        self.project = f"ndw-verify-{target.service_name}-{token or secrets.token_hex(4)}"
+        self.base = [*compose, "--project-directory", str(target.service_dir)]
+        self.base += ["-f", str(target.compose_file), "-p", self.project]
+        for env_file in compose_env_files(target, options.env_files):
+            self.base += ["--env-file", str(env_file)]
+        self.app_service = "app" if target.app_dir == "." else target.service_name
+        self.up_ran = False
+        self.report = Report(
+            service=target.service_name,
+            path=str(target.service_dir),
+            engine=engine.name,
+            compose=" ".join(compose),
+            mode="compose",
+            image=f"{self.project} images",
+            kept=options.keep,
+        )
+
+    def _compose(self, *args: str, timeout: float = 600) -> tuple[Completed, float]:
+        started = self.clock()
+        done = self.runner([*self.base, *args], timeout=timeout, env=self.engine.build_env())
+        return done, self.clock() - started
+
+    def build_argv(self) -> list[str]:
+        """`compose build` with the --build-arg values."""
+        argv = ["build"]
+        for key, value in self.options.build_args.items():
+            argv += ["--build-arg", f"{key}={value}"]
+        return argv
+
+    def run(self) -> Report:
+        """Every step in order; the stack is taken down in every case."""
+        steps: list[tuple[str, Callable[[], Step]]] = [
+            ("build", self.build), ("up", self.up), ("healthy", self.healthy), ("answers", self.answers),
+        ]  # fmt: skip
+        try:
+            failed = False
+            for name, step_function in steps:
+                if failed:
+                    self.report.steps.append(Step(name, "skipped"))
+                    continue
+                self.progress(name)
+                step = step_function()
+                self.report.steps.append(step)
+                failed = step.status == "failed"
+                if failed and self.up_ran and not self.report.logs:
+                    logs, _ = self._compose("logs", "--tail", str(self.options.log_lines), timeout=60)
+                    self.report.logs = last_lines(logs.output, self.options.log_lines)
+                    self.report.logs_from = "compose"
+        finally:
+            self.progress("down")
+            self.report.steps.append(self.down())
+        return self.report
+
+    def build(self) -> Step:
+        """Build every service's image."""
+        done, seconds = self._compose(*self.build_argv(), timeout=self.options.build_timeout)
+        if done.returncode != 0:
+            self.report.logs = last_lines(done.output, self.options.log_lines)
+            self.report.logs_from = "build"
+            return Step("build", "failed", seconds, f"compose build exited {done.returncode}")
+        return Step("build", "passed", seconds, "every service's image built")
+
+    def up(self) -> Step:
+        """`up --detach --wait`: Compose waits for the health checks itself."""
+        self.up_ran = True
+        done, seconds = self._compose(
+            "up", "--detach", "--wait", "--wait-timeout", str(int(self.options.timeout)),
+            timeout=self.options.timeout + 120,
+        )  # fmt: skip
+        if done.returncode != 0:
+            self.report.logs = last_lines(done.output, self.options.log_lines)
+            self.report.logs_from = "compose"
+            hint = ""
+            if "is missing a value" in done.output or ("set " in done.output and ".env" in done.output):
+                hint = "A secret is missing: copy .env.example to .env and fill it in."
+            return Step("up", "failed", seconds, f"compose up --wait exited {done.returncode}", hint=hint)
+        return Step("up", "passed", seconds, "every service started and passed its health check")
+
+    def healthy(self) -> Step:
+        """Every service running and healthy, or a one-shot job that exited 0."""
+        done, seconds = self._compose("ps", "--all", "--format", "json", timeout=60)
+        services = parse_compose_ps(done.stdout)
+        bad = [service for service in services if not service.ok]
+        names = ", ".join(f"{service.service} ({service.health or service.state})" for service in services)
+        if done.returncode != 0 or not services or bad:
+            return Step("healthy", "failed", seconds, names or "no services listed")
+        return Step("healthy", "passed", seconds, names, data={"services": len(services)})
+
+    def answers(self) -> Step:
+        """GET the health path on the port compose published for the app."""
+        done, seconds = self._compose("port", self.app_service, str(self.target.port), timeout=60)
+        port = parse_port(done.stdout)
+        if port is None:
+            return Step(
+                "answers", "failed", seconds, f"{self.app_service} publishes no port {self.target.port}"
+            )
+        url = f"http://127.0.0.1:{port}{self.target.health_path}"
+        try:
+            status = self.http(url, 5.0)
+        except OSError as error:
+            return Step("answers", "failed", seconds, f"GET {url}: {error}", data={"url": url})
+        ok = 200 <= status < 300
+        return Step(
+            "answers", "passed" if ok else "failed", seconds, f"GET {self.target.health_path} -> {status}",
+            data={"url": url, "status": status},
+        )  # fmt: skip
+
+    def down(self) -> Step:
+        """`down` with a 10 s grace period; volumes go, images too unless --keep."""
+        argv = ["down", "--volumes", "--remove-orphans", "--timeout", str(self.options.grace)]
+        if not self.options.keep:
+            argv += ["--rmi", "local"]
+        done, seconds = self._compose(*argv, timeout=300)
+        if done.returncode != 0:
+            return Step("down", "failed", seconds, f"compose down exited {done.returncode}")
+        return Step("down", "passed", seconds, "stack removed")

@@ -1,0 +1,141 @@
+"""The result of `ndw verify`: typed steps, the JSON document for CI, the table for people."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SCHEMA = "ndw-verify/1"
+Status = Literal["passed", "failed", "skipped"]
+JsonValue = str | int | float | bool | None
+
+
+@dataclass
+class Step:
+    """One step (build, start, healthy, ...): its result, how long it took, what it found."""
+
+    name: str
+    status: Status
+    seconds: float | None = None
+    detail: str = ""
+    hint: str = ""
+    data: dict[str, JsonValue] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        """The step in the JSON report."""
+        return {
+            "name": self.name,
+            "status": self.status,
+            "seconds": None if self.seconds is None else round(self.seconds, 2),
+            "detail": self.detail,
+            "hint": self.hint or None,
+            "data": self.data,
+        }
+
+
+@dataclass
+class Report:
+    """Everything one `ndw verify` run found."""
+
+    service: str
+    path: str
+    engine: str
+    mode: Literal["image", "compose"]
+    image: str
+    kept: bool = False
+    compose: str | None = None  # the Compose command, in compose mode
+    steps: list[Step] = field(default_factory=list)
+    logs: list[str] = field(default_factory=list)
+    logs_from: Literal["build", "container", "compose"] | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Every step that ran passed, and at least one ran."""
+        ran = [step for step in self.steps if step.status != "skipped"]
+        return bool(ran) and all(step.status == "passed" for step in ran)
+
+    @property
+    def failed(self) -> list[Step]:
+        """The steps that failed."""
+        return [step for step in self.steps if step.status == "failed"]
+
+    def step(self, name: str) -> Step | None:
+        """The step called NAME, if it is in the report."""
+        return next((step for step in self.steps if step.name == name), None)
+
+    def as_json(self) -> dict[str, Any]:
+        """The stable JSON document (`--format json`; schema in docs/verify.md)."""
+        return {
+            "schema": SCHEMA,
+            "ok": self.ok,
+            "service": self.service,
+            "path": self.path,
+            "engine": self.engine,
+            "compose": self.compose,
+            "mode": self.mode,
+            "image": {"tag": self.image, "kept": self.kept},
+            "steps": [step.as_json() for step in self.steps],
+            "logs": self.logs,
+            "logs_from": self.logs_from if self.logs else None,
+        }
+
+    def summary(self) -> str:
+        """One line of the figures people ask for: build time and size, time to healthy, stop."""
+        parts = []
+        build, healthy, stop = self.step("build"), self.step("healthy"), self.step("stop")
+        if build and build.status == "passed" and build.seconds is not None:
+            size = build.data.get("size_bytes")
+            sized = f" ({human_size(size)})" if isinstance(size, int) else ""
+            parts.append(f"built in {build.seconds:.1f} s{sized}")
+        if healthy and healthy.status == "passed" and healthy.seconds is not None:
+            parts.append(f"healthy {healthy.seconds:.1f} s after start")
+        if stop and stop.status == "passed" and stop.seconds is not None:
+            parts.append(f"stopped in {stop.seconds:.1f} s")
+        return ", ".join(parts)
+
+
+def human_size(size: int | None) -> str:
+    """Bytes as MB (decimal, as docker and podman print them)."""
+    if size is None:
+        return "size unknown"
+    return f"{size / 1_000_000:.0f} MB" if size >= 1_000_000 else f"{size / 1000:.0f} kB"
+
+
+def print_report(report: Report) -> None:
+    """The steps as a Rich table, then what to do about failures and the container's last lines."""
+    from rich.console import Console  # noqa: PLC0415
+    from rich.markup import escape  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    console = Console(highlight=False, soft_wrap=True)
+    engine = report.engine + (f", {report.compose}" if report.compose else "")
+    table = Table(title=f"ndw verify: {escape(report.service)} ({engine})", title_justify="left")
+    table.add_column("step")
+    table.add_column("result")
+    table.add_column("time", justify="right")
+    table.add_column("details")
+    styles = {"passed": "[green]passed[/]", "failed": "[bold red]FAILED[/]", "skipped": "[dim]skipped[/]"}
+    for step in report.steps:
+        seconds = "" if step.seconds is None else f"{step.seconds:.1f} s"
+        table.add_row(step.name, styles[step.status], seconds, escape(step.detail))
+    console.print(table)
+    for step in report.failed:
+        if step.hint:
+            console.print(f"[bold red]{step.name}:[/] {escape(step.hint)}")
+    if report.logs:
+        source = {"build": "the build", "container": "the container", "compose": "the stack"}
+        console.print(
+            f"[bold]Last {len(report.logs)} lines of {source.get(report.logs_from or '', 'output')}:[/]"
+        )
+        for line in report.logs:
+            console.print(f"  {escape(line)}", style="dim")
+    if report.kept:
+        console.print(f"Kept the image {escape(report.image)}.")
+    if report.ok:
+        figures = report.summary()
+        console.print(
+            "[bold green]Verified:[/] it builds, starts, becomes healthy, answers and stops"
+            + (f": {figures}." if figures else ".")
+        )
+    else:
+        console.print(f"[bold red]Not verified:[/] {len(report.failed)} step(s) failed.")

@@ -1,0 +1,462 @@
+"""The steps of `ndw verify`: build, start, wait for healthy, probe, check user and init, stop.
+
+Every process and clock goes through injectable callables, so the sequencing is unit-tested
+with fakes and the real run is the same code. Containers (and the image, unless kept) are
+removed in every case, also when a step fails or the user presses Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wizard.verify.engine import Engine, Network
+from wizard.verify.parse import (
+    NODE_PATHS,
+    PROCESS_SCRIPT,
+    Process,
+    parse_build_output,
+    parse_health,
+    parse_processes,
+    parse_size,
+    parse_state,
+)
+from wizard.verify.report import Report, Step, human_size
+from wizard.verify.target import INIT_COMMANDS, Target, source_to_touch
+
+GRACE_SECONDS = 10
+EXIT_KILLED = 137
+EXIT_TERMINATED = 143
+REBUILD_MARKER = "\n// ndw verify: a source edit to check the layer cache (removed again)\n"
+
+
+@dataclass(frozen=True)
+class Completed:
+    """A finished command."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        """stdout and stderr together."""
+        return self.stdout + self.stderr
+
+
+Runner = Callable[..., Completed]  # (argv, *, timeout=None, env=None) -> Completed
+HttpGet = Callable[[str, float], int]  # (url, timeout) -> status; OSError when nothing answers
+
+
+def run_command(
+    argv: Sequence[str], *, timeout: float | None = None, env: Mapping[str, str] | None = None
+) -> Completed:
+    """Run ARGV, capture its output; a missing program or a timeout is a failed Completed."""
+    try:
+        done = subprocess.run(
+            list(argv), capture_output=True, text=True, check=False, timeout=timeout,
+            env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    except FileNotFoundError as error:
+        return Completed(127, "", f"{argv[0]}: {error.strerror}")
+    except subprocess.TimeoutExpired as error:
+        out = error.stdout.decode() if isinstance(error.stdout, bytes) else (error.stdout or "")
+        return Completed(124, out, f"{argv[0]} timed out after {timeout} s")
+    return Completed(done.returncode, done.stdout, done.stderr)
+
+
+def http_status(url: str, timeout: float) -> int:
+    """GET URL; the HTTP status (4xx/5xx included). OSError when nothing answers."""
+    import urllib.error  # noqa: PLC0415
+    import urllib.request  # noqa: PLC0415
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def port_in_use(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:PORT."""
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def container_port(target: Target, env: Mapping[str, str]) -> int:
+    """The port the service listens on: the answers' port, or PORT when --env sets it."""
+    value = env.get("PORT", "").strip()
+    return int(value) if value.isdigit() and 0 < int(value) < 65536 else target.port
+
+
+@dataclass
+class Options:
+    """How to verify: what to pass to the build and the container, how long to wait."""
+
+    build_args: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    env_files: list[Path] = field(default_factory=list)
+    network: Network | None = None
+    rebuild: bool = False
+    keep: bool = False
+    timeout: float = 120.0  # seconds to wait for healthy
+    build_timeout: float = 1800.0
+    grace: int = GRACE_SECONDS
+    log_lines: int = 20
+
+
+def last_lines(text: str, count: int) -> list[str]:
+    """The last COUNT non-empty lines of TEXT, without podman's systemd-timer noise."""
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    lines = [line for line in lines if "unable to get systemd connection" not in line]
+    return lines[-count:]
+
+
+class Verifier:
+    """Runs the steps for one target on one engine and collects the report."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        target: Target,
+        options: Options,
+        *,
+        runner: Runner = run_command,
+        http: HttpGet = http_status,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        progress: Callable[[str], None] = lambda message: None,
+        token: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.target = target
+        self.options = options
+        self.runner = runner
+        self.http = http
+        self.clock = clock
+        self.sleep = sleep
+        self.progress = progress
+        token = token or secrets.token_hex(4)
+        self.tag = f"localhost/ndw-verify/{target.service_name}:{token}"
+        self.name = f"ndw-verify-{target.service_name}-{token}"
+        self.network: Network = options.network or engine.default_network
+        self.port = container_port(target, options.env)
+        self.host_port = self.port if self.network == "host" else free_port()
+        self.built = False
+        self.building = False  # Ctrl-C during a build may leave the tag behind
+        self.started = False
+        self.started_at = 0.0
+        self.report = Report(
+            service=target.service_name,
+            path=str(target.service_dir),
+            engine=engine.name,
+            mode="image",
+            image=self.tag,
+            kept=options.keep,
+        )
+
+    # ---- the sequence
+
+    def run(self) -> Report:
+        """Every step in order; after the first failure the rest are skipped. Always cleans up."""
+        names = ["build", *(["rebuild"] if self.options.rebuild else []), "start", "healthy"]
+        names += ["answers", "user", "init", "stop"]
+        steps: dict[str, Callable[[], Step]] = {
+            "build": self.build, "rebuild": self.rebuild, "start": self.start, "healthy": self.healthy,
+            "answers": self.answers, "user": self.user, "init": self.init, "stop": self.stop,
+        }  # fmt: skip
+        try:
+            failed = False
+            for name in names:
+                if failed:
+                    self.report.steps.append(Step(name, "skipped"))
+                    continue
+                self.progress(name)
+                step = steps[name]()
+                self.report.steps.append(step)
+                if step.status == "failed":
+                    failed = True
+                    if self.started and not self.report.logs:
+                        self.report.logs = self.container_logs()
+                        self.report.logs_from = "container"
+        finally:
+            self.cleanup()
+        return self.report
+
+    def cleanup(self) -> None:
+        """Remove the container, and the image unless --keep."""
+        if self.started:
+            self.runner(self.engine.remove_argv(self.name), timeout=60)
+            self.started = False
+        if (self.built or self.building) and not self.options.keep:
+            self.runner(self.engine.remove_image_argv(self.tag), timeout=120)
+            self.built = self.building = False
+        self.report.kept = self.built
+
+    def container_logs(self) -> list[str]:
+        """The container's last lines of output."""
+        done = self.runner(self.engine.logs_argv(self.name, self.options.log_lines), timeout=30)
+        return last_lines(done.output, self.options.log_lines)
+
+    # ---- steps
+
+    def _build_once(self) -> tuple[Completed, float]:
+        argv = self.engine.build_argv(
+            self.target.root, self.target.dockerfile, self.tag, self.options.build_args
+        )
+        started = self.clock()
+        self.building = True
+        done = self.runner(argv, timeout=self.options.build_timeout, env=self.engine.build_env())
+        self.building = False
+        return done, self.clock() - started
+
+    def build(self) -> Step:
+        """Build the scaffolded Dockerfile from its context; time, size, cached steps."""
+        done, seconds = self._build_once()
+        if done.returncode != 0:
+            self.report.logs = last_lines(done.output, self.options.log_lines)
+            self.report.logs_from = "build"
+            return Step(
+                "build", "failed", seconds, f"{self.engine.builder} exited {done.returncode}",
+                hint="The Dockerfile did not build; its last lines of output are below.",
+            )  # fmt: skip
+        self.built = True
+        size = parse_size(self.runner(self.engine.image_size_argv(self.tag), timeout=60).stdout)
+        counted = parse_build_output(done.output)
+        context = (
+            "." if self.target.app_dir == "." else f"repository root, -f {self.target.app_dir}/Dockerfile"
+        )
+        return Step(
+            "build", "passed", seconds,
+            f"{human_size(size)}, {counted.cached}/{counted.total} steps cached (context: {context})",
+            data={"size_bytes": size, "steps": counted.total, "cached_steps": counted.cached},
+        )  # fmt: skip
+
+    def rebuild(self) -> Step:
+        """Edit a source file, build again: the dependency layers must come from the cache."""
+        source = source_to_touch(self.target)
+        if source is None:
+            return Step("rebuild", "skipped", detail="no source file found to edit")
+        relative = source.relative_to(self.target.root).as_posix()
+        original = source.read_bytes()
+        stat = source.stat()
+        try:
+            source.write_bytes(original + REBUILD_MARKER.encode())
+            done, seconds = self._build_once()
+        finally:
+            source.write_bytes(original)
+            os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        if done.returncode != 0:
+            self.report.logs = last_lines(done.output, self.options.log_lines)
+            self.report.logs_from = "build"
+            return Step("rebuild", "failed", seconds, f"{self.engine.builder} exited {done.returncode}")
+        counted = parse_build_output(done.output)
+        data: dict[str, str | int | float | bool | None] = {
+            "edited": relative, "steps": counted.total, "cached_steps": counted.cached,
+        }  # fmt: skip
+        detail = f"after editing {relative}: {counted.cached}/{counted.total} steps cached"
+        if counted.cached == 0:
+            return Step(
+                "rebuild", "failed", seconds, detail, data=data,
+                hint="No step came from the layer cache: dependencies are installed after the "
+                "sources are copied, so every source edit reinstalls them.",
+            )  # fmt: skip
+        return Step("rebuild", "passed", seconds, detail, data=data)
+
+    def start(self) -> Step:
+        """Run the image detached, with the variables given."""
+        argv = self.engine.run_argv(
+            self.tag,
+            self.name,
+            port=self.port,
+            host_port=self.host_port,
+            network=self.network,
+            env=self.options.env,
+            env_files=self.options.env_files,
+            init=self.target.needs_engine_init,
+        )
+        started = self.clock()
+        done = self.runner(argv, timeout=120)
+        seconds = self.clock() - started
+        self.started_at = started
+        self.started = True  # a failed run may leave a created container behind
+        if done.returncode != 0:
+            self.report.logs = last_lines(done.output, self.options.log_lines)
+            self.report.logs_from = "container"
+            return Step("start", "failed", seconds, f"{self.engine.runner} run exited {done.returncode}")
+        where = "host network" if self.network == "host" else "published"
+        return Step(
+            "start", "passed", seconds, f"port 127.0.0.1:{self.host_port} ({where})",
+            data={"container": self.name, "host_port": self.host_port, "network": self.network},
+        )  # fmt: skip
+
+    def healthy(self) -> Step:
+        """Wait until the image's HEALTHCHECK passes (run on demand where the engine has no timer)."""
+        deadline = self.started_at + self.options.timeout
+        status, output = "", ""
+        while True:
+            state = parse_state(self.runner(self.engine.state_argv(self.name), timeout=30).stdout)
+            if not state.running:
+                why = " (killed: out of memory)" if state.oom_killed else ""
+                return Step(
+                    "healthy", "failed", self.clock() - self.started_at,
+                    f"the container exited with code {state.exit_code}{why}",
+                    hint="The service stopped on its own; its last lines are below.",
+                    data={"status": "exited", "exit_code": state.exit_code},
+                )  # fmt: skip
+            check = self.engine.health_run_argv(self.name)
+            if check is not None:
+                ran = self.runner(check, timeout=60)
+                if ran.returncode not in (0, 1) and "healthcheck" in ran.output.lower():
+                    return self._no_healthcheck()
+            health = parse_health(self.runner(self.engine.health_argv(self.name), timeout=30).stdout)
+            if not health.status:
+                return self._no_healthcheck()
+            status, output = health.status, health.last_output
+            elapsed = self.clock() - self.started_at
+            if status == "healthy":
+                return Step("healthy", "passed", elapsed, "HEALTHCHECK passed", data={"status": status})
+            if self.clock() >= deadline:
+                last = f"; last check said: {output[:200]}" if output else ""
+                return Step(
+                    "healthy", "failed", elapsed, f"still {status} after {self.options.timeout:.0f} s{last}",
+                    hint=f"The health check never passed: does {self.target.health_path} answer 2xx on "
+                    f"port {self.port}? Raise the wait with --timeout if the service starts slowly.",
+                    data={"status": status},
+                )  # fmt: skip
+            self.sleep(1.0)
+
+    def _no_healthcheck(self) -> Step:
+        return Step(
+            "healthy", "failed", self.clock() - self.started_at, "the image has no HEALTHCHECK",
+            hint="The scaffold's Dockerfile defines one; an OCI-format build drops it "
+            "(podman/buildah need --format docker).",
+        )  # fmt: skip
+
+    def answers(self) -> Step:
+        """GET the health path on the published port: 2xx."""
+        url = f"http://127.0.0.1:{self.host_port}{self.target.health_path}"
+        started = self.clock()
+        status: int | None = None
+        error = ""
+        for attempt in range(5):
+            try:
+                status = self.http(url, 5.0)
+                break
+            except OSError as exc:
+                error = str(exc)
+                if attempt < 4:
+                    self.sleep(1.0)
+        seconds = self.clock() - started
+        data: dict[str, str | int | float | bool | None] = {"url": url, "status": status}
+        if status is None:
+            return Step(
+                "answers", "failed", seconds, f"GET {url}: {error}", data=data,
+                hint="Nothing answers on the port although the health check passed: does the app "
+                "listen on 0.0.0.0 and the PORT it is given?",
+            )  # fmt: skip
+        if not 200 <= status < 300:
+            return Step("answers", "failed", seconds, f"GET {self.target.health_path} -> {status}", data=data)
+        return Step("answers", "passed", seconds, f"GET {self.target.health_path} -> {status}", data=data)
+
+    def _processes(self) -> tuple[int, list[Process]] | str:
+        """The exec'd probe's uid and the container's processes, or why they can't be read."""
+        last = ""
+        for node in NODE_PATHS:
+            done = self.runner(self.engine.exec_argv(self.name, node, "-e", PROCESS_SCRIPT), timeout=30)
+            if done.returncode == 0:
+                try:
+                    return parse_processes(done.stdout)
+                except ValueError as error:
+                    return str(error)
+            last = last_lines(done.output, 1)[0] if done.output.strip() else f"exit {done.returncode}"
+        return f"cannot list the container's processes ({last})"
+
+    def user(self) -> Step:
+        """The image's user, PID 1 and every Node process run as the answers' uid, never root."""
+        started = self.clock()
+        found = self._processes()
+        seconds = self.clock() - started
+        if isinstance(found, str):
+            return Step("user", "failed", seconds, found)
+        exec_uid, processes = found
+        uids = sorted({process.uid for process in processes} | {exec_uid})
+        data: dict[str, str | int | float | bool | None] = {
+            "expected": self.target.uid, "uids": ",".join(map(str, uids)),
+        }  # fmt: skip
+        if uids != [self.target.uid]:
+            return Step(
+                "user", "failed", seconds, f"processes run as uid {', '.join(map(str, uids))}", data=data,
+                hint=f"The answers say uid {self.target.uid}; is USER in the Dockerfile still "
+                f"{self.target.uid}, and nothing started as root?",
+            )  # fmt: skip
+        return Step("user", "passed", seconds, f"uid {self.target.uid} (not root)", data=data)
+
+    def init(self) -> Step:
+        """PID 1 is the init system the answers chose, with Node below it."""
+        started = self.clock()
+        found = self._processes()
+        seconds = self.clock() - started
+        if isinstance(found, str):
+            return Step("init", "failed", seconds, found)
+        _, processes = found
+        pid1 = next((process for process in processes if process.pid == 1), None)
+        command = pid1.command if pid1 else "(none)"
+        expected = self.target.init_system
+        data: dict[str, str | int | float | bool | None] = {"expected": expected, "pid1": command}
+        allowed = INIT_COMMANDS.get(expected, (expected,))
+        ok = pid1 is not None and (pid1.is_node if expected == "none" else pid1.command in allowed)
+        if (
+            ok
+            and expected != "none"
+            and not any(process.is_node and process.pid != 1 for process in processes)
+        ):
+            ok = False
+        if not ok:
+            return Step(
+                "init", "failed", seconds, f"PID 1 is {command}, expected {expected}", data=data,
+                hint="Without an init as PID 1, SIGTERM may not reach Node and zombies are not reaped.",
+            )  # fmt: skip
+        return Step("init", "passed", seconds, f"PID 1 is {command}", data=data)
+
+    def stop(self) -> Step:
+        """Stop with a grace period: Node must exit on SIGTERM before the SIGKILL."""
+        grace = self.options.grace
+        started = self.clock()
+        done = self.runner(self.engine.stop_argv(self.name, grace), timeout=grace + 60)
+        seconds = self.clock() - started
+        if done.returncode != 0:
+            return Step("stop", "failed", seconds, f"{self.engine.runner} stop exited {done.returncode}")
+        state = parse_state(self.runner(self.engine.state_argv(self.name), timeout=30).stdout)
+        code = state.exit_code
+        killed = code == EXIT_KILLED
+        data: dict[str, str | int | float | bool | None] = {
+            "exit_code": code, "grace": grace, "killed": killed,
+        }  # fmt: skip
+        if killed:
+            return Step(
+                "stop", "failed", seconds, f"killed after the {grace} s grace period (exit 137)", data=data,
+                hint="SIGTERM did not stop the app: the app or its init does not handle SIGTERM. "
+                "Keep an init as PID 1 (init_system) and close the server on SIGTERM.",
+            )  # fmt: skip
+        if code not in (0, EXIT_TERMINATED):
+            return Step(
+                "stop", "failed", seconds, f"exited {code} on SIGTERM", data=data,
+                hint="The app's shutdown failed; its last lines are below.",
+            )  # fmt: skip
+        how = "exit 0" if code == 0 else "exit 143 (ended by SIGTERM)"
+        return Step("stop", "passed", seconds, f"{how} within the {grace} s grace period", data=data)
