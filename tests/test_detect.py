@@ -246,12 +246,17 @@ def test_nest_entry_is_dist_main_without_root_level_ts(tmp_path: Path) -> None:
     assert "rootDir src" in entry.source
 
 
-def test_start_prod_disagreeing_with_the_compiler_warns(tmp_path: Path) -> None:
+def test_start_prod_disagreeing_with_the_compiler_takes_the_compilers_entry(tmp_path: Path) -> None:
+    """A stale `node dist/main` loses to what tsc will emit, and the warning says which file runs."""
     app = copy_fixture("nest-dist-src", tmp_path)
     edit_manifest(app, lambda m: m["scripts"].update({"start:prod": "node dist/main"}))
     detection = detect(app)
-    assert detection.findings["entry"].value == "dist/main.js"
-    assert warned(detection, "starts dist/main.js", "emits dist/src/main.js", "set entry: dist/src/main.js")
+    entry = detection.findings["entry"]
+    assert entry.value == "dist/src/main.js"
+    assert "not dist/main.js from package.json scripts.start:prod" in entry.source
+    assert warned(
+        detection, "starts dist/main.js", "emits dist/src/main.js", "the image runs dist/src/main.js"
+    )
 
 
 def test_nest_cli_source_root_and_entry_file(tmp_path: Path) -> None:
@@ -545,8 +550,8 @@ def test_missing_health_route_warns(tmp_path: Path) -> None:
     index = app / "index.js"
     index.write_text(index.read_text().replace("/api/health", "/orders"))
     detection = detect(app)
-    assert "health_path" not in detection.findings
-    assert warned(detection, "No health-check route found")
+    assert detection.findings["health_path"].value == ""
+    assert warned(detection, "No health-check route found", "TCP connection", "set health_path")
 
 
 def test_dependency_and_build_folders_are_never_read(tmp_path: Path) -> None:
@@ -560,7 +565,7 @@ def test_dependency_and_build_folders_are_never_read(tmp_path: Path) -> None:
         (app / folder / "server.js").write_text("app.get('/healthz', f);\napp.listen(9999);\n")
     detection = detect(app)
     assert "port" not in detection.findings
-    assert "health_path" not in detection.findings
+    assert detection.findings["health_path"].value == ""
 
 
 def test_detection_is_fast_and_writes_nothing(tmp_path: Path) -> None:
@@ -802,3 +807,133 @@ def test_fastify_listen_in_a_file_that_only_imports_the_app_warns(tmp_path: Path
     assert warned(detect(app), "src/start.js: build().listen({ port: 3000 }) passes no host")
     (app / "src" / "start.js").write_text("require('node:http').createServer(handler).listen(3000);\n")
     assert not warned(detect(app), "src/start.js")
+
+
+# ---------------------------------------------------------------- real-world repositories (#13)
+
+REAL_APPS = Path(__file__).resolve().parent / "fixtures" / "apps"
+
+
+def real_app(name: str, tmp_path: Path) -> Path:
+    """A writable copy of a fixture app the e2e tier builds."""
+    return Path(shutil.copytree(REAL_APPS / name, tmp_path / name))
+
+
+def test_stale_start_script_loses_to_typescript_6s_root_dir(tmp_path: Path) -> None:
+    """No rootDir + a test/ folder beside src/: tsc emits dist/src/main.js whatever start:prod says."""
+    detection = detect(real_app("nest-rootdir-pnpm", tmp_path))
+    values = detection.values()
+    assert values["entry"] == "dist/src/main.js"
+    assert "TypeScript 6 defaults rootDir" in detection.findings["entry"].source
+    assert warned(detection, "scripts.start:prod: node dist/main", "the image runs dist/src/main.js")
+
+
+def test_typescript_5_computes_the_common_source_folder(tmp_path: Path) -> None:
+    """Before TypeScript 6 the rootDir is the sources' common folder: the test/ folder widens it."""
+    app = real_app("nest-rootdir-pnpm", tmp_path)
+    edit_manifest(app, lambda m: m["devDependencies"].update({"typescript": "^5.9.3"}))
+    assert detect(app).values()["entry"] == "dist/src/main.js"
+    shutil.rmtree(app / "test")
+    detection = detect(app)
+    assert detection.values()["entry"] == "dist/main.js"
+    assert not warned(detection, "the image runs")
+
+
+def test_typescript_6_without_root_dir_and_only_src_warns_ts5011(tmp_path: Path) -> None:
+    app = real_app("nest-rootdir-pnpm", tmp_path)
+    shutil.rmtree(app / "test")
+    detection = detect(app)
+    assert warned(detection, "TS5011", '"rootDir": "./src"')
+    assert detection.values()["entry"] == "dist/src/main.js"
+
+
+def test_bundled_build_keeps_the_start_scripts_entry(tmp_path: Path) -> None:
+    """tsup/esbuild write one file where the script says: tsc's layout does not apply."""
+    app = real_app("nest-rootdir-pnpm", tmp_path)
+    edit_manifest(app, lambda m: m["scripts"].update({"build": "tsup src/main.ts --out-dir dist"}))
+    detection = detect(app)
+    assert found(detection)["entry"] == ("dist/main.js", "package.json scripts.start:prod: node dist/main")
+    assert not warned(detection, "the image runs")
+
+
+def test_start_api_prod_script_and_out_dir_build(tmp_path: Path) -> None:
+    """No start script, but start:api:prod; outDir build/ (the compiler's layout is used)."""
+    app = real_app("nest-rootdir-pnpm", tmp_path)
+    edit_manifest(
+        app,
+        lambda m: m.update(
+            scripts={"build": "tsc -p tsconfig.json && tsc-alias", "start:api:prod": "node build/src/main.js"}
+        ),
+    )
+    config = json.loads((app / "tsconfig.json").read_text())
+    config["compilerOptions"]["outDir"] = "./build"
+    (app / "tsconfig.json").write_text(json.dumps(config))
+    detection = detect(app)
+    assert found(detection)["entry"] == (
+        "build/src/main.js",
+        "package.json scripts.start:api:prod: node build/src/main.js",
+    )
+    assert not warned(detection, "the image runs")
+
+
+def test_start_script_flags_and_arguments_are_kept(tmp_path: Path) -> None:
+    detection = detect(real_app("express-nolock-npm", tmp_path))
+    values = detection.values()
+    assert values["entry"] == "server/server.js"
+    assert values["node_flags"] == "-r dotenv/config --enable-source-maps"
+    assert values["app_args"] == "--production"
+
+
+def test_env_file_flag_and_shell_pipes_are_left_out(tmp_path: Path) -> None:
+    app = real_app("express-nolock-npm", tmp_path)
+    edit_manifest(
+        app,
+        lambda m: m["scripts"].update(start="node --env-file=.env server/server.js --port 80 | pino-pretty"),
+    )
+    detection = detect(app)
+    values = detection.values()
+    assert "node_flags" not in detection.findings
+    assert values["app_args"] == "--port 80"
+    assert warned(detection, "--env-file", "compose's env_file")
+
+
+def test_missing_lockfile_builds_unfrozen(tmp_path: Path) -> None:
+    detection = detect(real_app("express-nolock-npm", tmp_path))
+    assert detection.values()["lockfile_committed"] is False
+    assert warned(detection, "No lockfile found", "not frozen", "npm install", "lockfile_committed=true")
+
+
+def test_committed_lockfile_is_not_flagged(tmp_path: Path) -> None:
+    detection = detect(real_app("fastify-noroute-yarn", tmp_path))
+    assert "lockfile_committed" not in detection.findings
+    assert not warned(detection, "No lockfile found")
+
+
+def test_health_route_under_an_express_router_mount(tmp_path: Path) -> None:
+    detection = detect(real_app("express-nolock-npm", tmp_path))
+    assert found(detection)["health_path"] == (
+        "/v1/health",
+        "server/routes/health.js: router.get('/health') (mounted at /v1)",
+    )
+
+
+def test_health_route_under_a_fastify_register_prefix(tmp_path: Path) -> None:
+    app = real_app("fastify-noroute-yarn", tmp_path)
+    routes = app / "src" / "routes" / "quotes.js"
+    routes.write_text(
+        routes.read_text().replace(
+            "app.get('/quotes',", "app.get('/healthz', async () => 'ok');\n  app.get('/quotes',"
+        )
+    )
+    assert detect(app).values()["health_path"] == "/v2/healthz"
+
+
+def test_nest_global_prefix_applies_to_the_health_controller(tmp_path: Path) -> None:
+    assert detect(real_app("nest-rootdir-pnpm", tmp_path)).values()["health_path"] == "/api/healthcheck"
+
+
+def test_no_health_route_probes_the_port(tmp_path: Path) -> None:
+    detection = detect(real_app("fastify-noroute-yarn", tmp_path))
+    assert detection.values()["health_path"] == ""
+    assert detection.values()["port"] == 4100
+    assert warned(detection, "No health-check route found", "TCP connection")

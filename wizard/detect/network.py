@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 
 from wizard.detect.app import App
+from wizard.detect.files import clean_rel
 from wizard.detect.model import Detection
 
 ENV_EXAMPLES = (".env.example", ".env.sample", ".env.template", ".env.dist", "example.env")
@@ -142,6 +144,45 @@ def _global_prefix(app: App) -> str:
     return ""
 
 
+# `app.use('/v1', v1)`, `app.register(routes, { prefix: '/v1' })`: the prefix a router or plugin gets.
+MOUNT = re.compile(r"""\.use\(\s*['"`](/[A-Za-z0-9._~/-]*)['"`]\s*,\s*([\w$.]+)""")
+FASTIFY_PREFIX = re.compile(
+    r"""\.register\(\s*([\w$.]+)[^;]*?\bprefix\s*:\s*['"`](/[A-Za-z0-9._~/-]*)['"`]""", re.S
+)
+REQUIRE = re.compile(
+    r"""(?:(?:const|let|var)\s+([\w$]+)\s*=\s*require\(\s*|import\s+([\w$]+)\s+from\s+)['"`](\.[^'"`]+)['"`]"""
+)
+
+
+def _mounts(app: App) -> tuple[dict[str, str], dict[str, str]]:
+    """(prefix by file, prefix by router variable) from `use('/v1', x)` and `register(x, { prefix })`.
+
+    A router variable mounted at a prefix passes it on to the routers it mounts with
+    `.use(other)`, and to the file it was required or imported from.
+    """
+    by_var: dict[str, str] = {}
+    by_file: dict[str, str] = {}
+    scanned = _scanned(app)
+    for _, text in scanned:
+        for match in MOUNT.finditer(text):
+            by_var[match.group(2)] = match.group(1).rstrip("/")
+        for match in FASTIFY_PREFIX.finditer(text):
+            by_var[match.group(1)] = match.group(2).rstrip("/")
+    for _, text in scanned:
+        # Routers mounted without a path inside a prefixed one: `v1.use(health)`.
+        for match in re.finditer(r"([\w$]+)\.use\(\s*([\w$]+)\s*\)", text):
+            if match.group(1) in by_var:
+                by_var.setdefault(match.group(2), by_var[match.group(1)])
+    for name, text in scanned:
+        for match in REQUIRE.finditer(text):
+            var = match.group(1) or match.group(2)
+            if var in by_var:
+                target = clean_rel(str(PurePosixPath(name).parent / match.group(3)))
+                for suffix in ("", ".js", ".ts", ".mjs", ".cjs", "/index.js", "/index.ts"):
+                    by_file.setdefault(target + suffix, by_var[var])
+    return by_file, by_var
+
+
 def _rank(path: str) -> tuple[int, int, str]:
     preferred = ("/health", "/healthz", "/api/health", "/livez", "/readyz")
     return (preferred.index(path) if path in preferred else len(preferred), len(path), path)
@@ -151,11 +192,16 @@ def detect_health_path(app: App, found: Detection, framework: str | None) -> Non
     """A health route from Express/Fastify routes or a Nest controller; a warning when there is none."""
     candidates: dict[str, str] = {}
     prefix = _global_prefix(app) if framework == "nestjs" else ""
+    by_file, by_var = _mounts(app) if framework != "nestjs" else ({}, {})
     for name, text in _scanned(app):
         for match in [*ROUTE.finditer(text), *FASTIFY_URL.finditer(text)]:
-            path = match.group(1).rstrip("/") or "/"
+            owner = re.match(r"([\w$]+)\.", match.group(0))
+            mounted = by_var.get(owner.group(1), "") if owner else ""
+            mounted = mounted or by_file.get(name, "")
+            path = (mounted + match.group(1)).rstrip("/") or "/"
             if HEALTH_WORDS.search(path) and re.fullmatch(r"/[A-Za-z0-9._~/-]*", path):
-                candidates.setdefault(path, f"{app.label(name)}: {_snippet(match.group(0))}")
+                why = f"{app.label(name)}: {_snippet(match.group(0))}"
+                candidates.setdefault(path, why + (f" (mounted at {mounted})" if mounted else ""))
         controller = NEST_CONTROLLER.search(text)
         if controller:
             base = (controller.group(1) or controller.group(2) or "").strip("/")
@@ -169,9 +215,10 @@ def detect_health_path(app: App, found: Detection, framework: str | None) -> Non
         best = min(candidates, key=_rank)
         found.propose("health_path", best, candidates[best])
         return
+    found.propose("health_path", "", "no health route in the code: the health check probes the port over TCP")
     found.warn(
-        "No health-check route found (looked for /health, /healthz, /api/health and Nest health "
-        "controllers); "
-        "the image's HEALTHCHECK requests health_path (default /health), so add a route that answers 200 "
-        "or the container will be marked unhealthy."
+        "No health-check route found (looked for /health, /healthz, /ready, /ping and Nest health "
+        "controllers, under their prefixes), so the image's HEALTHCHECK only opens a TCP connection to "
+        "the port: a listening app passes. Add a GET route that answers 200 without touching slow "
+        "dependencies (for example /health), then set health_path to it."
     )
