@@ -937,3 +937,32 @@ def test_no_health_route_probes_the_port(tmp_path: Path) -> None:
     assert detection.values()["health_path"] == ""
     assert detection.values()["port"] == 4100
     assert warned(detection, "No health-check route found", "TCP connection")
+
+
+@pytest.mark.parametrize(
+    ("remote", "url"),
+    [
+        ("git@example.com:acme/orders-api.git", "https://example.com/acme/orders-api"),
+        ("git+https://example.com/acme/orders-api.git", "https://example.com/acme/orders-api"),
+        ("https://user:token@example.com/acme/orders-api", "https://example.com/acme/orders-api"),
+        ("ssh://git@example.com/acme/orders-api.git", "https://example.com/acme/orders-api"),
+    ],
+)
+def test_image_labels_come_from_package_json(tmp_path: Path, remote: str, url: str) -> None:
+    """description, license and the repository as a web URL (never with credentials)."""
+    app = real_app("express-nolock-npm", tmp_path)
+    edit_manifest(app, lambda m: m.update(repository={"type": "git", "url": remote}))
+    values = detect(app).values()
+    assert values["description"].startswith("Fixture: Express 5 starter")
+    assert values["license"] == "MIT"
+    assert values["source_url"] == url
+
+
+def test_source_url_falls_back_to_the_git_remote(tmp_path: Path) -> None:
+    app = real_app("fastify-noroute-yarn", tmp_path)
+    (app / ".git").mkdir()
+    (app / ".git" / "config").write_text('[remote "origin"]\n\turl = git@example.com:acme/quotes.git\n')
+    assert found(detect(app))["source_url"] == (
+        "https://example.com/acme/quotes",
+        ".git/config remote origin",
+    )

@@ -83,6 +83,7 @@ EXTRAS: tuple[dict[str, Any], ...] = (
         "package_manager_version": "4.9.1",
         "redis": True,
     },
+    {"node_version": 22, "debian_suite": "bookworm", "description": "Orders API", "license": "MIT"},
     {
         "image_flavor": "distroless",
         "health_path": "",
@@ -696,7 +697,8 @@ def test_base_images_and_package_manager_pins_follow_the_node_line(matrix: Matri
     for case in matrix.cases:
         answers, text = case.answers, case.files["Dockerfile"]
         major, flavor = answers["node_version"], answers["image_flavor"]
-        suite = "trixie" if major >= 26 or flavor == "distroless" else "bookworm"
+        # Debian 12 left regular security support in June 2026: trixie unless bookworm is chosen.
+        suite = "trixie" if flavor == "distroless" else answers.get("debian_suite", "trixie")
         image = f"node:{major}-alpine3.24" if flavor == "alpine" else f"node:{major}-{suite}-slim"
         assert f"\nARG NODE_IMAGE={image}\n" in text, case.name
         if flavor == "distroless":
