@@ -966,3 +966,32 @@ def test_source_url_falls_back_to_the_git_remote(tmp_path: Path) -> None:
         "https://example.com/acme/quotes",
         ".git/config remote origin",
     )
+
+
+def test_patches_for_patch_package_are_install_inputs(tmp_path: Path) -> None:
+    detection = detect(real_app("express-nolock-npm", tmp_path))
+    assert found(detection)["install_inputs"] == (
+        "patches",
+        "package.json: patches/ (a hook runs patch-package)",
+    )
+    assert not warned(detection, "ship unpatched")
+
+
+def test_patch_package_under_pnpm_warns_and_pnpm_patches_are_inputs(tmp_path: Path) -> None:
+    app = real_app("express-nolock-npm", tmp_path)
+    edit_manifest(app, lambda m: m.update(packageManager="pnpm@10.34.8"))
+    assert warned(detect(app), "patch-package", "ship unpatched", "patchedDependencies")
+    edit_manifest(app, lambda m: m["scripts"].pop("postinstall"))
+    assert "install_inputs" not in detect(app).findings
+    (app / "pnpm-workspace.yaml").write_text("patchedDependencies:\n  dotenv@17.4.1: patches/dotenv.patch\n")
+    assert detect(app).values()["install_inputs"] == "patches"
+
+
+def test_yarn_plugins_and_hook_scripts_are_install_inputs(tmp_path: Path) -> None:
+    app = real_app("fastify-noroute-yarn", tmp_path)
+    (app / ".yarn" / "plugins").mkdir(parents=True)
+    (app / "scripts").mkdir()
+    (app / "scripts" / "postinstall.js").write_text("console.log('ok');\n")
+    edit_manifest(app, lambda m: m["scripts"].update(postinstall="node scripts/postinstall.js"))
+    values = detect(app).values()
+    assert values["install_inputs"] == ".yarn/plugins scripts/postinstall.js"

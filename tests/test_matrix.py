@@ -85,6 +85,11 @@ EXTRAS: tuple[dict[str, Any], ...] = (
     },
     {"node_version": 22, "debian_suite": "bookworm", "description": "Orders API", "license": "MIT"},
     {
+        "package_manager": "yarn",
+        "package_manager_version": "4.9.1",
+        "install_inputs": ".yarn/plugins patches",
+    },
+    {
         "image_flavor": "distroless",
         "health_path": "",
         "node_flags": "--enable-source-maps",
@@ -454,7 +459,14 @@ def test_dependency_layers_copy_only_manifests_and_the_right_lockfile(matrix: Ma
             assert "# NOT FROZEN" in case.files["Dockerfile"], case.name
             continue
         assert lockfiles[answers["package_manager"]] in names, case.name
-        assert names <= {"package.json", *lockfiles.values(), "pnpm-workspace.yam[l]", ".yarnrc.ym[l]"}
+        inputs = {Path(path).name for path in answers.get("install_inputs", "").split()}
+        assert names <= {
+            "package.json",
+            *lockfiles.values(),
+            "pnpm-workspace.yam[l]",
+            ".yarnrc.ym[l]",
+            *inputs,
+        }
         installs = " ".join(ins.args for ins in deps if ins.keyword == "RUN")
         assert "--mount=type=cache" in installs, case.name
         frozen = ("npm ci", "--frozen-lockfile", "--immutable")

@@ -59,7 +59,8 @@ def test_no_lockfile_installs_unfrozen_and_says_so(nolock: BuiltApp, engine: Con
 
 
 def test_start_script_flags_reach_the_app(nolock: BuiltApp, engine: Containers, started: list[str]) -> None:
-    """CMD keeps `-r dotenv/config --enable-source-maps` and `--production`; the app sees the argument."""
+    """CMD keeps `-r dotenv/config --enable-source-maps` and `--production`; the app sees the argument,
+    and the patch-package patch (install_inputs: patches) survived into the runtime image."""
     assert _cmd(engine, nolock.tag) == [
         "node", "-r", "dotenv/config", "--enable-source-maps", "server/server.js", "--production",
     ]  # fmt: skip
@@ -69,7 +70,8 @@ def test_start_script_flags_reach_the_app(nolock: BuiltApp, engine: Containers, 
     started.append(name)
     status, body = wait_for_http(f"http://127.0.0.1:{nolock.app.port}/v1/health", timeout=60)
     assert status == 200, body
-    assert json.loads(body) == {"status": "ok", "production": True}
+    # production: the argument arrived; patched: patches/ was in place when patch-package ran.
+    assert json.loads(body) == {"status": "ok", "production": True, "patched": True}
 
 
 def test_entry_is_what_the_compiler_emits(rootdir: BuiltApp, engine: Containers) -> None:
