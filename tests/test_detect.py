@@ -995,3 +995,48 @@ def test_yarn_plugins_and_hook_scripts_are_install_inputs(tmp_path: Path) -> Non
     edit_manifest(app, lambda m: m["scripts"].update(postinstall="node scripts/postinstall.js"))
     values = detect(app).values()
     assert values["install_inputs"] == ".yarn/plugins scripts/postinstall.js"
+
+
+@pytest.mark.parametrize(
+    ("code", "port", "variable"),
+    [
+        ("const port = Number(process.env.API_PORT ?? 3000);", 3000, "API_PORT"),
+        ("const port = process.env.PORT || 3170;", 3170, None),
+        ("const port = process.env['SERVER_PORT'] || 8081;", 8081, "SERVER_PORT"),
+        ("const env = cleanEnv(process.env, { PORT: port({ default: 3300 }) });", 3300, None),
+        ("const env = cleanEnv(process.env, { APP_PORT: port({ default: 3301 }) });", 3301, "APP_PORT"),
+        ("const Env = z.object({ API_PORT: z.coerce.number().default(3302) });", 3302, "API_PORT"),
+        ("const schema = Joi.object({ PORT: Joi.number().default(3303) });", 3303, None),
+        ("const DB_PORT = process.env.DB_PORT || 5432;", None, None),  # the database's, not the app's
+    ],
+)
+def test_port_and_the_variable_the_app_reads(
+    tmp_path: Path, code: str, port: int | None, variable: str | None
+) -> None:
+    """A config default or env fallback gives the port; a variable other than PORT becomes port_env."""
+    app = real_app("fastify-noroute-yarn", tmp_path)
+    server = app / "src" / "app.js"
+    server.write_text(code + "\n" + server.read_text().replace("Number(process.env.PORT ?? 4100)", "4100"))
+    detection = detect(app)
+    assert detection.values().get("port") == port
+    assert detection.values().get("port_env") == variable
+
+
+def test_port_variable_from_env_example(tmp_path: Path) -> None:
+    app = real_app("fastify-noroute-yarn", tmp_path)
+    (app / ".env.example").write_text("DB_PORT=5432\nAPI_PORT=4500\n")
+    assert found(detect(app))["port_env"] == ("API_PORT", ".env.example: API_PORT=4500")
+
+
+def test_loopback_unless_production_is_fine_in_the_image(tmp_path: Path) -> None:
+    app = real_app("fastify-noroute-yarn", tmp_path)
+    server = app / "src" / "app.js"
+    server.write_text(
+        server.read_text().replace(
+            "app.listen({ port, host: '0.0.0.0' })",
+            "app.listen({ port, host: process.env.NODE_ENV === 'production' ? '0.0.0.0' : 'localhost' })",
+        )
+    )
+    detection = detect(app)
+    assert warned(detection, "binds to loopback unless NODE_ENV is production", "fine as it is")
+    assert not warned(detection, "unreachable from outside")

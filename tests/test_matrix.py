@@ -89,6 +89,8 @@ EXTRAS: tuple[dict[str, Any], ...] = (
         "package_manager_version": "4.9.1",
         "install_inputs": ".yarn/plugins patches",
     },
+    {"port_env": "API_PORT", "port": 3170, "health_path": ""},
+    {"port_env": "SERVER_PORT", "image_flavor": "distroless"},
     {
         "image_flavor": "distroless",
         "health_path": "",
@@ -443,6 +445,9 @@ def test_runtime_stage_is_lean_non_root_and_started_without_a_package_manager(ma
         assert any(ins.keyword == "EXPOSE" and ins.args == str(answers["port"]) for ins in runtime)
         env = " ".join(ins.args for ins in runtime if ins.keyword == "ENV")
         assert "NODE_ENV=production" in env and "HOST=0.0.0.0" in env, case.name
+        variable = answers.get("port_env", "PORT")
+        # The variable the app reads is set, and the health check follows it.
+        assert f"{variable}={answers['port']}" in env and f"process.env.{variable} ||" in health, case.name
 
 
 def test_dependency_layers_copy_only_manifests_and_the_right_lockfile(matrix: Matrix) -> None:

@@ -12,9 +12,20 @@ from wizard.detect.model import Detection
 ENV_EXAMPLES = (".env.example", ".env.sample", ".env.template", ".env.dist", "example.env")
 MAX_SCANNED_FILES = 200
 # Ordered: the more specific shapes first. Group "port" holds the number.
+# The variable names an app's own port goes by (DB_PORT, REDIS_PORT and the like are someone else's).
+PORT_VAR = r"(?:API_|APP_|SERVER_|HTTP_|WEB_)?PORT"
 PORT_PATTERNS = (
     # `port` too: Nest's `nest generate app` writes process.env.port (warned about in check_listen).
-    re.compile(r"process\.env\.(?:PORT|port)\s*\)?\s*(?:\?\?|\|\|)\s*['\"]?(?P<port>\d{2,5})\b"),
+    re.compile(
+        rf"process\.env(?:\.|\[['\"])(?P<var>{PORT_VAR}|port)(?:['\"]\])?\s*\)?\s*(?:\?\?|\|\|)\s*['\"]?(?P<port>\d{{2,5}})\b"
+    ),
+    # Config schemas with a default: envalid `PORT: port({ default: 3000 })`, zod and Joi chains.
+    re.compile(
+        rf"\b(?P<var>{PORT_VAR})\s*:\s*(?:port|num|str)\(\s*\{{[^}}]*?\bdefault\s*:\s*['\"]?(?P<port>\d{{2,5}})\b"
+    ),
+    re.compile(
+        rf"\b(?P<var>{PORT_VAR})\s*:\s*(?:z|Joi|joi|yup)\.[^\n]*?\.default\(\s*['\"]?(?P<port>\d{{2,5}})\b"
+    ),
     re.compile(r"[\w$.]*\.?listen\(\s*\{[^{}]*?\bport\s*:\s*(?P<port>\d{2,5})\b[^{}]*\}"),
     re.compile(r"[\w$.]*\.?listen\(\s*(?P<port>\d{2,5})\s*[,)]"),
     re.compile(r"\.get(?:<[^>]*>)?\(\s*['\"]PORT['\"]\s*,\s*(?P<port>\d{2,5})\s*\)"),
@@ -47,19 +58,28 @@ def detect_port(app: App, found: Detection) -> None:
     """PORT= in an example env file, else a literal port in the source."""
     for name in ENV_EXAMPLES:
         match = re.search(
-            r"^\s*(?:export\s+)?PORT\s*=\s*['\"]?(\d{1,5})['\"]?\s*$", app.text(name) or "", re.M
+            rf"^\s*(?:export\s+)?({PORT_VAR})\s*=\s*['\"]?(\d{{1,5}})['\"]?\s*$", app.text(name) or "", re.M
         )
-        if match and 1 <= int(match.group(1)) <= 65535:
-            found.propose("port", int(match.group(1)), f"{app.label(name)}: PORT={match.group(1)}")
+        if match and 1 <= int(match.group(2)) <= 65535:
+            where = f"{app.label(name)}: {match.group(1)}={match.group(2)}"
+            found.propose("port", int(match.group(2)), where)
+            _port_variable(found, match.group(1), where)
             return
     for pattern in PORT_PATTERNS:
         for name, text in _scanned(app):
             match = pattern.search(text)
             if match and 1 <= int(match.group("port")) <= 65535:
-                found.propose(
-                    "port", int(match.group("port")), f"{app.label(name)}: {_snippet(match.group(0))}"
-                )
+                where = f"{app.label(name)}: {_snippet(match.group(0))}"
+                found.propose("port", int(match.group("port")), where)
+                if "var" in pattern.groupindex and match.group("var"):
+                    _port_variable(found, match.group("var"), where)
                 return
+
+
+def _port_variable(found: Detection, name: str, where: str) -> None:
+    """port_env when the app reads another variable than PORT (the image must set that one)."""
+    if name not in ("PORT", "port"):
+        found.propose("port_env", name, where)
 
 
 def _call_args(text: str, start: int) -> str:
@@ -118,7 +138,12 @@ def check_listen(app: App, found: Detection, framework: str | None) -> None:
         for match in re.finditer(r"([\w$.]+(?:\([^()]*\))?)\.listen\(", text):
             args = _call_args(text, match.end() - 1)
             call = _snippet(f"{match.group(1)}.listen({args})")
-            if LOOPBACK.search(args):
+            if _loopback_unless_production(text, args):
+                found.warn(
+                    f"{app.label(name)}: {call} binds to loopback unless NODE_ENV is production; the image "
+                    "sets NODE_ENV=production, so the container listens on all interfaces (fine as it is)."
+                )
+            elif LOOPBACK.search(args):
                 found.warn(
                     f"{app.label(name)}: {call} binds to loopback, which is unreachable from outside the "
                     "container; listen on '0.0.0.0' (or '::')."
@@ -133,6 +158,19 @@ def check_listen(app: App, found: Detection, framework: str | None) -> None:
                     f"{app.label(name)}: {call} passes no host, so Fastify listens on 127.0.0.1 only and "
                     f"the container's port is unreachable; use {fix}."
                 )
+
+
+def _loopback_unless_production(text: str, args: str) -> bool:
+    """`listen(port, NODE_ENV === 'production' ? '0.0.0.0' : 'localhost')`, inline or through a variable."""
+    conditional = re.compile(
+        r"NODE_ENV[^;\n]*['\"`](?:0\.0\.0\.0|::)['\"`]|['\"`](?:0\.0\.0\.0|::)['\"`][^;\n]*NODE_ENV"
+    )
+    if LOOPBACK.search(args):
+        return bool(conditional.search(args))
+    for match in re.finditer(r"\b(?:const|let|var)\s+([\w$]+)\s*=\s*([^;\n]+)", text):
+        if re.search(rf"\b{re.escape(match.group(1))}\b", args) and LOOPBACK.search(match.group(2)):
+            return bool(conditional.search(match.group(2)))
+    return False
 
 
 def _global_prefix(app: App) -> str:
