@@ -33,11 +33,7 @@ def answers_yaml(resolution: Resolution, root: Path, given: Sequence[str] = ()) 
         "# Edit and pass to `ndw init --answers FILE`.",
     ]
     group = ""
-    # Grouped as the front ends show them (a group's later questions join its earlier ones).
-    first: dict[str, int] = {}
-    for index, question in enumerate(resolution.questions):
-        first.setdefault(question.group, index)
-    for question in sorted(resolution.questions, key=lambda q: first[q.group]):
+    for question in resolution.questions:
         if not question.applies or question.origin == "missing":
             continue
         if question.group != group:
