@@ -246,12 +246,17 @@ def test_nest_entry_is_dist_main_without_root_level_ts(tmp_path: Path) -> None:
     assert "rootDir src" in entry.source
 
 
-def test_start_prod_disagreeing_with_the_compiler_warns(tmp_path: Path) -> None:
+def test_start_prod_disagreeing_with_the_compiler_takes_the_compilers_entry(tmp_path: Path) -> None:
+    """A stale `node dist/main` loses to what tsc will emit, and the warning says which file runs."""
     app = copy_fixture("nest-dist-src", tmp_path)
     edit_manifest(app, lambda m: m["scripts"].update({"start:prod": "node dist/main"}))
     detection = detect(app)
-    assert detection.findings["entry"].value == "dist/main.js"
-    assert warned(detection, "starts dist/main.js", "emits dist/src/main.js", "set entry: dist/src/main.js")
+    entry = detection.findings["entry"]
+    assert entry.value == "dist/src/main.js"
+    assert "not dist/main.js from package.json scripts.start:prod" in entry.source
+    assert warned(
+        detection, "starts dist/main.js", "emits dist/src/main.js", "the image runs dist/src/main.js"
+    )
 
 
 def test_nest_cli_source_root_and_entry_file(tmp_path: Path) -> None:
@@ -545,8 +550,8 @@ def test_missing_health_route_warns(tmp_path: Path) -> None:
     index = app / "index.js"
     index.write_text(index.read_text().replace("/api/health", "/orders"))
     detection = detect(app)
-    assert "health_path" not in detection.findings
-    assert warned(detection, "No health-check route found")
+    assert detection.findings["health_path"].value == ""
+    assert warned(detection, "No health-check route found", "TCP connection", "set health_path")
 
 
 def test_dependency_and_build_folders_are_never_read(tmp_path: Path) -> None:
@@ -560,7 +565,7 @@ def test_dependency_and_build_folders_are_never_read(tmp_path: Path) -> None:
         (app / folder / "server.js").write_text("app.get('/healthz', f);\napp.listen(9999);\n")
     detection = detect(app)
     assert "port" not in detection.findings
-    assert "health_path" not in detection.findings
+    assert detection.findings["health_path"].value == ""
 
 
 def test_detection_is_fast_and_writes_nothing(tmp_path: Path) -> None:
@@ -802,3 +807,236 @@ def test_fastify_listen_in_a_file_that_only_imports_the_app_warns(tmp_path: Path
     assert warned(detect(app), "src/start.js: build().listen({ port: 3000 }) passes no host")
     (app / "src" / "start.js").write_text("require('node:http').createServer(handler).listen(3000);\n")
     assert not warned(detect(app), "src/start.js")
+
+
+# ---------------------------------------------------------------- real-world repositories (#13)
+
+REAL_APPS = Path(__file__).resolve().parent / "fixtures" / "apps"
+
+
+def real_app(name: str, tmp_path: Path) -> Path:
+    """A writable copy of a fixture app the e2e tier builds."""
+    return Path(shutil.copytree(REAL_APPS / name, tmp_path / name))
+
+
+def test_stale_start_script_loses_to_typescript_6s_root_dir(tmp_path: Path) -> None:
+    """No rootDir + a test/ folder beside src/: tsc emits dist/src/main.js whatever start:prod says."""
+    detection = detect(real_app("nest-rootdir-pnpm", tmp_path))
+    values = detection.values()
+    assert values["entry"] == "dist/src/main.js"
+    assert "TypeScript 6 defaults rootDir" in detection.findings["entry"].source
+    assert warned(detection, "scripts.start:prod: node dist/main", "the image runs dist/src/main.js")
+
+
+def test_typescript_5_computes_the_common_source_folder(tmp_path: Path) -> None:
+    """Before TypeScript 6 the rootDir is the sources' common folder: the test/ folder widens it."""
+    app = real_app("nest-rootdir-pnpm", tmp_path)
+    edit_manifest(app, lambda m: m["devDependencies"].update({"typescript": "^5.9.3"}))
+    assert detect(app).values()["entry"] == "dist/src/main.js"
+    shutil.rmtree(app / "test")
+    detection = detect(app)
+    assert detection.values()["entry"] == "dist/main.js"
+    assert not warned(detection, "the image runs")
+
+
+def test_typescript_6_without_root_dir_and_only_src_warns_ts5011(tmp_path: Path) -> None:
+    app = real_app("nest-rootdir-pnpm", tmp_path)
+    shutil.rmtree(app / "test")
+    detection = detect(app)
+    assert warned(detection, "TS5011", '"rootDir": "./src"')
+    assert detection.values()["entry"] == "dist/src/main.js"
+
+
+def test_bundled_build_keeps_the_start_scripts_entry(tmp_path: Path) -> None:
+    """tsup/esbuild write one file where the script says: tsc's layout does not apply."""
+    app = real_app("nest-rootdir-pnpm", tmp_path)
+    edit_manifest(app, lambda m: m["scripts"].update({"build": "tsup src/main.ts --out-dir dist"}))
+    detection = detect(app)
+    assert found(detection)["entry"] == ("dist/main.js", "package.json scripts.start:prod: node dist/main")
+    assert not warned(detection, "the image runs")
+
+
+def test_start_api_prod_script_and_out_dir_build(tmp_path: Path) -> None:
+    """No start script, but start:api:prod; outDir build/ (the compiler's layout is used)."""
+    app = real_app("nest-rootdir-pnpm", tmp_path)
+    edit_manifest(
+        app,
+        lambda m: m.update(
+            scripts={"build": "tsc -p tsconfig.json && tsc-alias", "start:api:prod": "node build/src/main.js"}
+        ),
+    )
+    config = json.loads((app / "tsconfig.json").read_text())
+    config["compilerOptions"]["outDir"] = "./build"
+    (app / "tsconfig.json").write_text(json.dumps(config))
+    detection = detect(app)
+    assert found(detection)["entry"] == (
+        "build/src/main.js",
+        "package.json scripts.start:api:prod: node build/src/main.js",
+    )
+    assert not warned(detection, "the image runs")
+
+
+def test_start_script_flags_and_arguments_are_kept(tmp_path: Path) -> None:
+    detection = detect(real_app("express-nolock-npm", tmp_path))
+    values = detection.values()
+    assert values["entry"] == "server/server.js"
+    assert values["node_flags"] == "-r dotenv/config --enable-source-maps"
+    assert values["app_args"] == "--production"
+
+
+def test_env_file_flag_and_shell_pipes_are_left_out(tmp_path: Path) -> None:
+    app = real_app("express-nolock-npm", tmp_path)
+    edit_manifest(
+        app,
+        lambda m: m["scripts"].update(start="node --env-file=.env server/server.js --port 80 | pino-pretty"),
+    )
+    detection = detect(app)
+    values = detection.values()
+    assert "node_flags" not in detection.findings
+    assert values["app_args"] == "--port 80"
+    assert warned(detection, "--env-file", "compose's env_file")
+
+
+def test_missing_lockfile_builds_unfrozen(tmp_path: Path) -> None:
+    detection = detect(real_app("express-nolock-npm", tmp_path))
+    assert detection.values()["lockfile_committed"] is False
+    assert warned(detection, "No lockfile found", "not frozen", "npm install", "lockfile_committed=true")
+
+
+def test_committed_lockfile_is_not_flagged(tmp_path: Path) -> None:
+    detection = detect(real_app("fastify-noroute-yarn", tmp_path))
+    assert "lockfile_committed" not in detection.findings
+    assert not warned(detection, "No lockfile found")
+
+
+def test_health_route_under_an_express_router_mount(tmp_path: Path) -> None:
+    detection = detect(real_app("express-nolock-npm", tmp_path))
+    assert found(detection)["health_path"] == (
+        "/v1/health",
+        "server/routes/health.js: router.get('/health') (mounted at /v1)",
+    )
+
+
+def test_health_route_under_a_fastify_register_prefix(tmp_path: Path) -> None:
+    app = real_app("fastify-noroute-yarn", tmp_path)
+    routes = app / "src" / "routes" / "quotes.js"
+    routes.write_text(
+        routes.read_text().replace(
+            "app.get('/quotes',", "app.get('/healthz', async () => 'ok');\n  app.get('/quotes',"
+        )
+    )
+    assert detect(app).values()["health_path"] == "/v2/healthz"
+
+
+def test_nest_global_prefix_applies_to_the_health_controller(tmp_path: Path) -> None:
+    assert detect(real_app("nest-rootdir-pnpm", tmp_path)).values()["health_path"] == "/api/healthcheck"
+
+
+def test_no_health_route_probes_the_port(tmp_path: Path) -> None:
+    detection = detect(real_app("fastify-noroute-yarn", tmp_path))
+    assert detection.values()["health_path"] == ""
+    assert detection.values()["port"] == 4100
+    assert warned(detection, "No health-check route found", "TCP connection")
+
+
+@pytest.mark.parametrize(
+    ("remote", "url"),
+    [
+        ("git@example.com:acme/orders-api.git", "https://example.com/acme/orders-api"),
+        ("git+https://example.com/acme/orders-api.git", "https://example.com/acme/orders-api"),
+        ("https://user:token@example.com/acme/orders-api", "https://example.com/acme/orders-api"),
+        ("ssh://git@example.com/acme/orders-api.git", "https://example.com/acme/orders-api"),
+    ],
+)
+def test_image_labels_come_from_package_json(tmp_path: Path, remote: str, url: str) -> None:
+    """description, license and the repository as a web URL (never with credentials)."""
+    app = real_app("express-nolock-npm", tmp_path)
+    edit_manifest(app, lambda m: m.update(repository={"type": "git", "url": remote}))
+    values = detect(app).values()
+    assert values["description"].startswith("Fixture: Express 5 starter")
+    assert values["license"] == "MIT"
+    assert values["source_url"] == url
+
+
+def test_source_url_falls_back_to_the_git_remote(tmp_path: Path) -> None:
+    app = real_app("fastify-noroute-yarn", tmp_path)
+    (app / ".git").mkdir()
+    (app / ".git" / "config").write_text('[remote "origin"]\n\turl = git@example.com:acme/quotes.git\n')
+    assert found(detect(app))["source_url"] == (
+        "https://example.com/acme/quotes",
+        ".git/config remote origin",
+    )
+
+
+def test_patches_for_patch_package_are_install_inputs(tmp_path: Path) -> None:
+    detection = detect(real_app("express-nolock-npm", tmp_path))
+    assert found(detection)["install_inputs"] == (
+        "patches",
+        "package.json: patches/ (a hook runs patch-package)",
+    )
+    assert not warned(detection, "ship unpatched")
+
+
+def test_patch_package_under_pnpm_warns_and_pnpm_patches_are_inputs(tmp_path: Path) -> None:
+    app = real_app("express-nolock-npm", tmp_path)
+    edit_manifest(app, lambda m: m.update(packageManager="pnpm@10.34.8"))
+    assert warned(detect(app), "patch-package", "ship unpatched", "patchedDependencies")
+    edit_manifest(app, lambda m: m["scripts"].pop("postinstall"))
+    assert "install_inputs" not in detect(app).findings
+    (app / "pnpm-workspace.yaml").write_text("patchedDependencies:\n  dotenv@17.4.1: patches/dotenv.patch\n")
+    assert detect(app).values()["install_inputs"] == "patches"
+
+
+def test_yarn_plugins_and_hook_scripts_are_install_inputs(tmp_path: Path) -> None:
+    app = real_app("fastify-noroute-yarn", tmp_path)
+    (app / ".yarn" / "plugins").mkdir(parents=True)
+    (app / "scripts").mkdir()
+    (app / "scripts" / "postinstall.js").write_text("console.log('ok');\n")
+    edit_manifest(app, lambda m: m["scripts"].update(postinstall="node scripts/postinstall.js"))
+    values = detect(app).values()
+    assert values["install_inputs"] == ".yarn/plugins scripts/postinstall.js"
+
+
+@pytest.mark.parametrize(
+    ("code", "port", "variable"),
+    [
+        ("const port = Number(process.env.API_PORT ?? 3000);", 3000, "API_PORT"),
+        ("const port = process.env.PORT || 3170;", 3170, None),
+        ("const port = process.env['SERVER_PORT'] || 8081;", 8081, "SERVER_PORT"),
+        ("const env = cleanEnv(process.env, { PORT: port({ default: 3300 }) });", 3300, None),
+        ("const env = cleanEnv(process.env, { APP_PORT: port({ default: 3301 }) });", 3301, "APP_PORT"),
+        ("const Env = z.object({ API_PORT: z.coerce.number().default(3302) });", 3302, "API_PORT"),
+        ("const schema = Joi.object({ PORT: Joi.number().default(3303) });", 3303, None),
+        ("const DB_PORT = process.env.DB_PORT || 5432;", None, None),  # the database's, not the app's
+    ],
+)
+def test_port_and_the_variable_the_app_reads(
+    tmp_path: Path, code: str, port: int | None, variable: str | None
+) -> None:
+    """A config default or env fallback gives the port; a variable other than PORT becomes port_env."""
+    app = real_app("fastify-noroute-yarn", tmp_path)
+    server = app / "src" / "app.js"
+    server.write_text(code + "\n" + server.read_text().replace("Number(process.env.PORT ?? 4100)", "4100"))
+    detection = detect(app)
+    assert detection.values().get("port") == port
+    assert detection.values().get("port_env") == variable
+
+
+def test_port_variable_from_env_example(tmp_path: Path) -> None:
+    app = real_app("fastify-noroute-yarn", tmp_path)
+    (app / ".env.example").write_text("DB_PORT=5432\nAPI_PORT=4500\n")
+    assert found(detect(app))["port_env"] == ("API_PORT", ".env.example: API_PORT=4500")
+
+
+def test_loopback_unless_production_is_fine_in_the_image(tmp_path: Path) -> None:
+    app = real_app("fastify-noroute-yarn", tmp_path)
+    server = app / "src" / "app.js"
+    server.write_text(
+        server.read_text().replace(
+            "app.listen({ port, host: '0.0.0.0' })",
+            "app.listen({ port, host: process.env.NODE_ENV === 'production' ? '0.0.0.0' : 'localhost' })",
+        )
+    )
+    detection = detect(app)
+    assert warned(detection, "binds to loopback unless NODE_ENV is production", "fine as it is")
+    assert not warned(detection, "unreachable from outside")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -148,9 +149,9 @@ def test_detect_output_round_trips_through_init(run_ndw: Run, express_app: Path,
     assert "# from package.json" in detected
     answers = tmp_path / "a.yml"
     answers.write_text(detected)
-    other = tmp_path / "copy"
-    other.mkdir()
-    (other / "package.json").write_bytes((express_app / "package.json").read_bytes())
+    # The same app (its lockfile and routes decide the install and the health check).
+    other = tmp_path / "copy" / express_app.name
+    shutil.copytree(express_app, other)
     assert run_ndw("init", express_app, "--answers", answers)[0] == 0
     assert run_ndw("init", other, "--defaults")[0] == 0
     for name in ("Dockerfile", ".copier-answers.yml"):

@@ -59,6 +59,44 @@ EXTRAS: tuple[dict[str, Any], ...] = (
         "os_packages": "ca-certificates",
     },
     {"app_dir": "services/orders", "framework": "nestjs", "orm": "prisma", "migrations": "entrypoint"},
+    # Real-world repositories (#13): no lockfile, the start script's flags, no health route.
+    {
+        "lockfile_committed": False,
+        "node_flags": "-r dotenv/config --enable-source-maps",
+        "app_args": "--production",
+    },
+    {
+        "lockfile_committed": False,
+        "package_manager": "pnpm",
+        "package_manager_version": "10.18.3",
+        "health_path": "",
+    },
+    {
+        "lockfile_committed": False,
+        "package_manager": "yarn",
+        "package_manager_version": "1.22.22",
+        "orm": "prisma",
+    },
+    {
+        "lockfile_committed": False,
+        "package_manager": "yarn",
+        "package_manager_version": "4.9.1",
+        "redis": True,
+    },
+    {"node_version": 22, "debian_suite": "bookworm", "description": "Orders API", "license": "MIT"},
+    {
+        "package_manager": "yarn",
+        "package_manager_version": "4.9.1",
+        "install_inputs": ".yarn/plugins patches",
+    },
+    {"port_env": "API_PORT", "port": 3170, "health_path": ""},
+    {"port_env": "SERVER_PORT", "image_flavor": "distroless"},
+    {
+        "image_flavor": "distroless",
+        "health_path": "",
+        "node_flags": "--enable-source-maps",
+        "app_args": "serve",
+    },
     {"app_dir": "apps/api", "package_manager": "pnpm", "package_manager_version": "11.28.10"},
     # Services of monorepos: pnpm, npm and yarn workspace packages, NestJS monorepo apps.
     {
@@ -388,9 +426,12 @@ def test_runtime_stage_is_lean_non_root_and_started_without_a_package_manager(ma
         assert users and users[-1] == f"{answers['uid']}:{answers['uid']}", case.name
         assert answers["uid"] != 0
         [cmd] = [json.loads(ins.args) for ins in runtime if ins.keyword == "CMD"]
-        expected = (
-            [answers["entry"]] if answers["image_flavor"] == "distroless" else ["node", answers["entry"]]
-        )
+        run = [
+            *answers.get("node_flags", "").split(),
+            answers["entry"],
+            *answers.get("app_args", "").split(),
+        ]
+        expected = run if answers["image_flavor"] == "distroless" else ["node", *run]
         assert cmd == expected, case.name
         entrypoints = [json.loads(ins.args) for ins in runtime if ins.keyword == "ENTRYPOINT"]
         flat = " ".join(word for entrypoint in entrypoints for word in entrypoint)
@@ -399,9 +440,14 @@ def test_runtime_stage_is_lean_non_root_and_started_without_a_package_manager(ma
             assert entrypoints and answers["init_system"] in entrypoints[0][0], case.name
         [health] = [ins.args for ins in runtime if ins.keyword == "HEALTHCHECK"]
         assert "CMD [" in health and answers["health_path"] in health, case.name
+        # No health route: a TCP connect to the port, never a request that would answer 404.
+        assert ("require('node:net').connect" in health) == (not answers["health_path"]), case.name
         assert any(ins.keyword == "EXPOSE" and ins.args == str(answers["port"]) for ins in runtime)
         env = " ".join(ins.args for ins in runtime if ins.keyword == "ENV")
         assert "NODE_ENV=production" in env and "HOST=0.0.0.0" in env, case.name
+        variable = answers.get("port_env", "PORT")
+        # The variable the app reads is set, and the health check follows it.
+        assert f"{variable}={answers['port']}" in env and f"process.env.{variable} ||" in health, case.name
 
 
 def test_dependency_layers_copy_only_manifests_and_the_right_lockfile(matrix: Matrix) -> None:
@@ -412,8 +458,20 @@ def test_dependency_layers_copy_only_manifests_and_the_right_lockfile(matrix: Ma
         deps = [ins for ins in instructions if ins.stage == "deps"]
         copies = [source for ins in deps if ins.keyword == "COPY" for source in context_sources(ins.args)]
         names = {Path(source).name for source in copies}
+        if not answers.get("lockfile_committed", True):
+            # No lockfile: an unfrozen install, flagged where it happens.
+            assert not names & set(lockfiles.values()), case.name
+            assert "# NOT FROZEN" in case.files["Dockerfile"], case.name
+            continue
         assert lockfiles[answers["package_manager"]] in names, case.name
-        assert names <= {"package.json", *lockfiles.values(), "pnpm-workspace.yam[l]", ".yarnrc.ym[l]"}
+        inputs = {Path(path).name for path in answers.get("install_inputs", "").split()}
+        assert names <= {
+            "package.json",
+            *lockfiles.values(),
+            "pnpm-workspace.yam[l]",
+            ".yarnrc.ym[l]",
+            *inputs,
+        }
         installs = " ".join(ins.args for ins in deps if ins.keyword == "RUN")
         assert "--mount=type=cache" in installs, case.name
         frozen = ("npm ci", "--frozen-lockfile", "--immutable")
@@ -656,7 +714,8 @@ def test_base_images_and_package_manager_pins_follow_the_node_line(matrix: Matri
     for case in matrix.cases:
         answers, text = case.answers, case.files["Dockerfile"]
         major, flavor = answers["node_version"], answers["image_flavor"]
-        suite = "trixie" if major >= 26 or flavor == "distroless" else "bookworm"
+        # Debian 12 left regular security support in June 2026: trixie unless bookworm is chosen.
+        suite = "trixie" if flavor == "distroless" else answers.get("debian_suite", "trixie")
         image = f"node:{major}-alpine3.24" if flavor == "alpine" else f"node:{major}-{suite}-slim"
         assert f"\nARG NODE_IMAGE={image}\n" in text, case.name
         if flavor == "distroless":

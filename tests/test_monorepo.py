@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from wizard.detect import detect_service, detect_services
+from wizard.detect.services import enclosing_workspace
 
 Run = Callable[..., tuple[int, str, str]]
 MONOREPOS = Path(__file__).parent / "fixtures" / "monorepos"
@@ -362,3 +363,41 @@ def test_yarn_workspace_service_installs_and_packs_with_yarn(run_ndw: Run, tmp_p
     assert "yarn --cwd packages/shared pack --out /tmp/package.tgz" in dockerfile
     assert "WORKDIR /app/apps/api" in dockerfile and "apps/worker" not in dockerfile
     assert "yarn pack" in (repo / "apps/api/DOCKER.md").read_text()
+
+
+# ---------------------------------------------------------------- run from inside a workspace (#13)
+
+
+@pytest.mark.parametrize(
+    ("repo", "manager"),
+    [("pnpm-workspace", "pnpm"), ("npm-workspace", "npm"), ("yarn-workspace", "yarn")],
+)
+def test_init_inside_a_workspace_package_scaffolds_it_from_the_root(
+    tmp_path: Path, repo: str, manager: str
+) -> None:
+    """`ndw init` in apps/api finds the workspace root above it, as the package managers do, and
+    scaffolds apps/api as `--service apps/api` from the root would: the root's package manager
+    and lockfile, a Dockerfile built from the root."""
+    root = copy_repo(repo, tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "wizard", "init", "--defaults"],
+        cwd=root / "apps" / "api", capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    answers = yaml.safe_load((root / "apps" / "api" / ".copier-answers.yml").read_text())
+    assert answers["app_dir"] == "apps/api"
+    assert answers["layout"] == "workspace"
+    assert answers["package_manager"] == manager
+    dockerfile = (root / "apps" / "api" / "Dockerfile").read_text()
+    assert "docker build -f apps/api/Dockerfile" in dockerfile
+    assert (root / "compose.yaml").is_file()
+    assert not (root / "apps" / "api" / "apps").exists()
+
+
+def test_enclosing_workspace_is_none_outside_a_workspace(tmp_path: Path) -> None:
+    root = copy_repo("pnpm-workspace", tmp_path)
+    assert enclosing_workspace(root / "apps" / "api") == (root.resolve(), "apps/api")
+    assert enclosing_workspace(root) is None  # the root itself
+    assert enclosing_workspace(root / "apps") is None  # no package.json
+    independent = copy_repo("independent-services", tmp_path)
+    assert enclosing_workspace(independent / "services" / "orders") is None

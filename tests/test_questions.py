@@ -9,9 +9,11 @@ from wizard.template import question_groups, template_config
 def test_every_question_in_copier_yml_is_loaded_and_grouped() -> None:
     questions = QuestionSet()
     declared = [key for key in template_config() if not key.startswith("_")]
-    assert questions.names == declared
     grouped = [name for names in question_groups().values() for name in names]
     assert sorted(grouped) == sorted(declared)
+    # Shown group by group, copier.yml's order within a group.
+    group_of = {name: index for index, names in enumerate(question_groups().values()) for name in names}
+    assert questions.names == sorted(declared, key=group_of.__getitem__)
 
 
 def test_defaults_choices_and_conditions_follow_earlier_answers() -> None:

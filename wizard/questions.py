@@ -103,10 +103,16 @@ class QuestionSet:
         missing = set(self._questions_data) - set(self._groups)
         if missing:
             raise TemplateError(f"copier.yml: questions without a group in _ndw_groups: {sorted(missing)}")
+        # The order the front ends show: group by group (as _ndw_groups lists them), copier.yml's
+        # order within a group, so a question added at the end of copier.yml joins its group.
+        order = {title: index for index, title in enumerate(groups)}
+        self._questions_data = dict(
+            sorted(self._questions_data.items(), key=lambda item: order[self._groups[item[0]]])
+        )
 
     @property
     def names(self) -> list[str]:
-        """Question names in copier.yml order."""
+        """Question names, group by group, in copier.yml order within a group."""
         return list(self._questions_data)
 
     def raw(self, name: str) -> dict[str, Any]:

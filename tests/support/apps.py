@@ -65,8 +65,8 @@ class FixtureApp:
 
     @property
     def health_path(self) -> str:
-        """The health path the scaffold probes."""
-        return str(self.answers.get("health_path", "/health"))
+        """The health path the scaffold probes ('' when it probes the port over TCP)."""
+        return str(self.answers.get("health_path", "/health") or "")
 
     @property
     def dev_dependencies(self) -> list[str]:

@@ -42,10 +42,14 @@ def run(args: argparse.Namespace) -> int:
     """Settle the answers (given, detected, asked), then write the scaffold."""
     from wizard.answers import load_answers_file, parse_set_options  # noqa: PLC0415
     from wizard.console import print_outcome, print_warnings, stdout_is_terminal  # noqa: PLC0415
+    from wizard.detect.services import enclosing_workspace  # noqa: PLC0415
     from wizard.worker import Worker  # noqa: PLC0415
 
     given = load_answers_file(args.answers) if args.answers else {}
     given.update(parse_set_options(args.sets))
+    # Run inside a workspace package (apps/api): scaffold it from the workspace root, as --service.
+    if args.service is None and not args.all_services and (outer := enclosing_workspace(Path(args.path))):
+        args.path, args.service = outer
     worker = Worker(args.path)
     asking = args.answers is None and not args.sets and not args.defaults and not args.all_services
     if asking and not stdout_is_terminal():

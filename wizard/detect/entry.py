@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import shlex
+from dataclasses import dataclass
 from typing import Any
 
 from wizard.detect.app import App
 from wizard.detect.files import clean_rel, read_json
 from wizard.detect.model import Detection
-from wizard.detect.tsconfig import TsConfig, emitted, load_tsconfig
+from wizard.detect.tsconfig import TsConfig, emitted, load_tsconfig, rootdir_error, typescript_major
 
 FRAMEWORKS = (("@nestjs/core", "nestjs"), ("fastify", "fastify"), ("express", "express"))
 OTHER_FRAMEWORKS = (
@@ -23,6 +25,11 @@ OTHER_FRAMEWORKS = (
     "@feathersjs/feathers",
 )
 START_SCRIPTS = ("start:prod", "start", "serve")
+# `start:api:prod`, `start:production`, `prod`: tried after START_SCRIPTS, in package.json's order.
+OTHER_START_SCRIPT = re.compile(r"^(start:([\w-]+:)?prod(uction)?|start:prod(uction)?:[\w-]+|prod(uction)?)$")
+SHELL_OPERATOR = re.compile(r"^(\||&|\d?>|<|>>)")
+# Words the copier questions node_flags and app_args accept (no quotes or shell syntax).
+PLAIN_WORD = re.compile(r"^[A-Za-z0-9_./:=@+,-]+$")
 # node options that take a separate value (`node -r dotenv/config dist/main.js`).
 NODE_VALUE_FLAGS = {
     "-r",
@@ -38,8 +45,17 @@ MAIN_CANDIDATES = ("main", "index", "server", "app")
 EXEC = {"npm": "npx", "pnpm": "pnpm exec", "yarn": "yarn"}
 
 
-def node_target(command: str) -> str | None:
-    """The file a script runs with `node` (`cross-env X=1 node -r a dist/main` -> dist/main.js)."""
+@dataclass(frozen=True)
+class NodeCommand:
+    """What a script runs with `node`: the file, Node's own options before it, the app's arguments after."""
+
+    target: str
+    flags: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
+
+
+def node_command(command: str) -> NodeCommand | None:
+    """`cross-env X=1 node -r a dist/main --prod` -> dist/main.js, ('-r', 'a'), ('--prod',)."""
     for segment in reversed(re.split(r"&&|\|\||;", command)):
         try:
             words = shlex.split(segment)
@@ -64,8 +80,15 @@ def node_target(command: str) -> str | None:
                 target += "/index.js"
             elif not re.search(r"\.(c|m)?(j|t)s$", target):
                 target += ".js"
-            return target
+            rest = list(itertools.takewhile(lambda w: not SHELL_OPERATOR.match(w), args[index + 1 :]))
+            return NodeCommand(target, tuple(args[:index]), tuple(rest))
     return None
+
+
+def node_target(command: str) -> str | None:
+    """The file a script runs with `node` (`cross-env X=1 node -r a dist/main` -> dist/main.js)."""
+    found = node_command(command)
+    return found.target if found else None
 
 
 def detect_framework(app: App, found: Detection) -> str | None:
@@ -101,8 +124,11 @@ def detect_build_and_entry(app: App, found: Detection, framework: str | None, ma
     if framework == "nestjs" and cli.get("monorepo"):
         _nest_monorepo(app, cli, found, manager)
         return
-    started = next(((s, t) for s in START_SCRIPTS if (t := node_target(app.scripts.get(s, "")))), None)
+    start = _start_script(app)
+    started = (start[0], start[1].target) if start else None
     target = started[1] if started else None
+    if start:
+        _propose_run_args(app, found, *start)
     if started and target and target.endswith((".ts", ".mts", ".cts")):
         found.propose("entry", target, app.script_source(started[0]))
         found.propose(
@@ -120,18 +146,77 @@ def detect_build_and_entry(app: App, found: Detection, framework: str | None, ma
     _build_command(app, found, framework, manager)
     config = _tsconfig(app, cli) if app.is_typescript else None
     computed = _computed_entry(app, cli, config, framework)
+    if config and typescript_major(app) >= 6 and (error := rootdir_error(app, config)):
+        found.warn(error)
     if started and target:
-        found.propose("entry", target, app.script_source(started[0]))
-        if config and computed and computed[0] != target and not app.exists(target):
-            found.warn(
-                f"{app.script_source(started[0])} starts {target}, but "
-                f"{app.label(config.name)} "
-                f"emits {computed[0]} ({computed[1]}); the container would fail to start, so fix the script "
-                f"or set entry: {computed[0]}."
+        bundler = _bundler(app, cli, framework)
+        if config and computed and computed[0] != target and not app.exists(target) and not bundler:
+            found.propose(
+                "entry",
+                computed[0],
+                f"{computed[1]}, not {target} from {app.script_source(started[0])}",
             )
+            found.warn(
+                f"{app.script_source(started[0])} starts {target}, but {app.label(config.name)} emits "
+                f"{computed[0]} ({computed[1]}): the image runs {computed[0]}, what the compiler emits, "
+                f"since {target} would not exist. Fix the script to `node {computed[0]}` so both agree."
+            )
+            return
+        found.propose("entry", target, app.script_source(started[0]))
         return
     if computed:
         found.propose("entry", computed[0], computed[1])
+
+
+def _start_script(app: App) -> tuple[str, NodeCommand] | None:
+    """The first script that runs `node <file>`: start:prod, start, serve, then start:api:prod and kin."""
+    others = [name for name in app.scripts if name not in START_SCRIPTS and OTHER_START_SCRIPT.match(name)]
+    for name in (*START_SCRIPTS, *others):
+        command = node_command(app.scripts.get(name, ""))
+        if command:
+            return name, command
+    return None
+
+
+def _propose_run_args(app: App, found: Detection, script: str, command: NodeCommand) -> None:
+    """node_flags and app_args from the start script; --env-file is dropped (.env never enters the image)."""
+    flags: list[str] = []
+    words = list(command.flags)
+    while words:
+        word = words.pop(0)
+        value = [words.pop(0)] if word in NODE_VALUE_FLAGS and words else []
+        if word == "--env-file" or word.startswith("--env-file="):
+            found.warn(
+                f"{app.script_source(script)} loads an env file with --env-file; the image leaves it out "
+                "(.env stays out of images, and Node exits when the file is missing): set the variables "
+                "in the container's environment (compose's env_file does that)."
+            )
+            continue
+        flags += [word, *value]
+    unsafe = [w for w in [*flags, *command.args] if not PLAIN_WORD.match(w)]
+    if unsafe:
+        found.warn(
+            f"{app.script_source(script)} passes {' '.join(unsafe)}, which ndw cannot put in the image's "
+            "command as is; set node_flags and app_args by hand."
+        )
+    kept_flags = " ".join(w for w in flags if PLAIN_WORD.match(w))
+    kept_args = " ".join(w for w in command.args if PLAIN_WORD.match(w))
+    if kept_flags:
+        found.propose("node_flags", kept_flags, app.script_source(script))
+    if kept_args:
+        found.propose("app_args", kept_args, app.script_source(script))
+
+
+def _bundler(app: App, cli: dict[str, Any], framework: str | None) -> str | None:
+    """A bundler that writes the entry itself (its output is not tsc's layout), or None."""
+    match = re.search(
+        r"\b(tsup|tsdown|esbuild|webpack|rollup|rspack|ncc|vite|bun build)\b", app.scripts.get("build", "")
+    )
+    if match:
+        return match.group(1)
+    if framework == "nestjs" and nest_builder(cli, "") in ("webpack", "rspack"):
+        return nest_builder(cli, "")
+    return None
 
 
 def _tsconfig(app: App, cli: dict[str, Any]) -> TsConfig | None:

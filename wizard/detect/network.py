@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 
 from wizard.detect.app import App
+from wizard.detect.files import clean_rel
 from wizard.detect.model import Detection
 
 ENV_EXAMPLES = (".env.example", ".env.sample", ".env.template", ".env.dist", "example.env")
 MAX_SCANNED_FILES = 200
 # Ordered: the more specific shapes first. Group "port" holds the number.
+# The variable names an app's own port goes by (DB_PORT, REDIS_PORT and the like are someone else's).
+PORT_VAR = r"(?:API_|APP_|SERVER_|HTTP_|WEB_)?PORT"
 PORT_PATTERNS = (
     # `port` too: Nest's `nest generate app` writes process.env.port (warned about in check_listen).
-    re.compile(r"process\.env\.(?:PORT|port)\s*\)?\s*(?:\?\?|\|\|)\s*['\"]?(?P<port>\d{2,5})\b"),
+    re.compile(
+        rf"process\.env(?:\.|\[['\"])(?P<var>{PORT_VAR}|port)(?:['\"]\])?\s*\)?\s*(?:\?\?|\|\|)\s*['\"]?(?P<port>\d{{2,5}})\b"
+    ),
+    # Config schemas with a default: envalid `PORT: port({ default: 3000 })`, zod and Joi chains.
+    re.compile(
+        rf"\b(?P<var>{PORT_VAR})\s*:\s*(?:port|num|str)\(\s*\{{[^}}]*?\bdefault\s*:\s*['\"]?(?P<port>\d{{2,5}})\b"
+    ),
+    re.compile(
+        rf"\b(?P<var>{PORT_VAR})\s*:\s*(?:z|Joi|joi|yup)\.[^\n]*?\.default\(\s*['\"]?(?P<port>\d{{2,5}})\b"
+    ),
     re.compile(r"[\w$.]*\.?listen\(\s*\{[^{}]*?\bport\s*:\s*(?P<port>\d{2,5})\b[^{}]*\}"),
     re.compile(r"[\w$.]*\.?listen\(\s*(?P<port>\d{2,5})\s*[,)]"),
     re.compile(r"\.get(?:<[^>]*>)?\(\s*['\"]PORT['\"]\s*,\s*(?P<port>\d{2,5})\s*\)"),
@@ -45,19 +58,28 @@ def detect_port(app: App, found: Detection) -> None:
     """PORT= in an example env file, else a literal port in the source."""
     for name in ENV_EXAMPLES:
         match = re.search(
-            r"^\s*(?:export\s+)?PORT\s*=\s*['\"]?(\d{1,5})['\"]?\s*$", app.text(name) or "", re.M
+            rf"^\s*(?:export\s+)?({PORT_VAR})\s*=\s*['\"]?(\d{{1,5}})['\"]?\s*$", app.text(name) or "", re.M
         )
-        if match and 1 <= int(match.group(1)) <= 65535:
-            found.propose("port", int(match.group(1)), f"{app.label(name)}: PORT={match.group(1)}")
+        if match and 1 <= int(match.group(2)) <= 65535:
+            where = f"{app.label(name)}: {match.group(1)}={match.group(2)}"
+            found.propose("port", int(match.group(2)), where)
+            _port_variable(found, match.group(1), where)
             return
     for pattern in PORT_PATTERNS:
         for name, text in _scanned(app):
             match = pattern.search(text)
             if match and 1 <= int(match.group("port")) <= 65535:
-                found.propose(
-                    "port", int(match.group("port")), f"{app.label(name)}: {_snippet(match.group(0))}"
-                )
+                where = f"{app.label(name)}: {_snippet(match.group(0))}"
+                found.propose("port", int(match.group("port")), where)
+                if "var" in pattern.groupindex and match.group("var"):
+                    _port_variable(found, match.group("var"), where)
                 return
+
+
+def _port_variable(found: Detection, name: str, where: str) -> None:
+    """port_env when the app reads another variable than PORT (the image must set that one)."""
+    if name not in ("PORT", "port"):
+        found.propose("port_env", name, where)
 
 
 def _call_args(text: str, start: int) -> str:
@@ -116,7 +138,12 @@ def check_listen(app: App, found: Detection, framework: str | None) -> None:
         for match in re.finditer(r"([\w$.]+(?:\([^()]*\))?)\.listen\(", text):
             args = _call_args(text, match.end() - 1)
             call = _snippet(f"{match.group(1)}.listen({args})")
-            if LOOPBACK.search(args):
+            if _loopback_unless_production(text, args):
+                found.warn(
+                    f"{app.label(name)}: {call} binds to loopback unless NODE_ENV is production; the image "
+                    "sets NODE_ENV=production, so the container listens on all interfaces (fine as it is)."
+                )
+            elif LOOPBACK.search(args):
                 found.warn(
                     f"{app.label(name)}: {call} binds to loopback, which is unreachable from outside the "
                     "container; listen on '0.0.0.0' (or '::')."
@@ -133,6 +160,19 @@ def check_listen(app: App, found: Detection, framework: str | None) -> None:
                 )
 
 
+def _loopback_unless_production(text: str, args: str) -> bool:
+    """`listen(port, NODE_ENV === 'production' ? '0.0.0.0' : 'localhost')`, inline or through a variable."""
+    conditional = re.compile(
+        r"NODE_ENV[^;\n]*['\"`](?:0\.0\.0\.0|::)['\"`]|['\"`](?:0\.0\.0\.0|::)['\"`][^;\n]*NODE_ENV"
+    )
+    if LOOPBACK.search(args):
+        return bool(conditional.search(args))
+    for match in re.finditer(r"\b(?:const|let|var)\s+([\w$]+)\s*=\s*([^;\n]+)", text):
+        if re.search(rf"\b{re.escape(match.group(1))}\b", args) and LOOPBACK.search(match.group(2)):
+            return bool(conditional.search(match.group(2)))
+    return False
+
+
 def _global_prefix(app: App) -> str:
     for _, text in _scanned(app):
         match = re.search(r"""setGlobalPrefix\(\s*['"`]([^'"`]+)['"`]\s*(,[^)]*)?\)""", text)
@@ -140,6 +180,45 @@ def _global_prefix(app: App) -> str:
             excluded = match.group(2) or ""
             return "" if re.search(r"health|ready|live|ping", excluded) else match.group(1).strip("/")
     return ""
+
+
+# `app.use('/v1', v1)`, `app.register(routes, { prefix: '/v1' })`: the prefix a router or plugin gets.
+MOUNT = re.compile(r"""\.use\(\s*['"`](/[A-Za-z0-9._~/-]*)['"`]\s*,\s*([\w$.]+)""")
+FASTIFY_PREFIX = re.compile(
+    r"""\.register\(\s*([\w$.]+)[^;]*?\bprefix\s*:\s*['"`](/[A-Za-z0-9._~/-]*)['"`]""", re.S
+)
+REQUIRE = re.compile(
+    r"""(?:(?:const|let|var)\s+([\w$]+)\s*=\s*require\(\s*|import\s+([\w$]+)\s+from\s+)['"`](\.[^'"`]+)['"`]"""
+)
+
+
+def _mounts(app: App) -> tuple[dict[str, str], dict[str, str]]:
+    """(prefix by file, prefix by router variable) from `use('/v1', x)` and `register(x, { prefix })`.
+
+    A router variable mounted at a prefix passes it on to the routers it mounts with
+    `.use(other)`, and to the file it was required or imported from.
+    """
+    by_var: dict[str, str] = {}
+    by_file: dict[str, str] = {}
+    scanned = _scanned(app)
+    for _, text in scanned:
+        for match in MOUNT.finditer(text):
+            by_var[match.group(2)] = match.group(1).rstrip("/")
+        for match in FASTIFY_PREFIX.finditer(text):
+            by_var[match.group(1)] = match.group(2).rstrip("/")
+    for _, text in scanned:
+        # Routers mounted without a path inside a prefixed one: `v1.use(health)`.
+        for match in re.finditer(r"([\w$]+)\.use\(\s*([\w$]+)\s*\)", text):
+            if match.group(1) in by_var:
+                by_var.setdefault(match.group(2), by_var[match.group(1)])
+    for name, text in scanned:
+        for match in REQUIRE.finditer(text):
+            var = match.group(1) or match.group(2)
+            if var in by_var:
+                target = clean_rel(str(PurePosixPath(name).parent / match.group(3)))
+                for suffix in ("", ".js", ".ts", ".mjs", ".cjs", "/index.js", "/index.ts"):
+                    by_file.setdefault(target + suffix, by_var[var])
+    return by_file, by_var
 
 
 def _rank(path: str) -> tuple[int, int, str]:
@@ -151,11 +230,16 @@ def detect_health_path(app: App, found: Detection, framework: str | None) -> Non
     """A health route from Express/Fastify routes or a Nest controller; a warning when there is none."""
     candidates: dict[str, str] = {}
     prefix = _global_prefix(app) if framework == "nestjs" else ""
+    by_file, by_var = _mounts(app) if framework != "nestjs" else ({}, {})
     for name, text in _scanned(app):
         for match in [*ROUTE.finditer(text), *FASTIFY_URL.finditer(text)]:
-            path = match.group(1).rstrip("/") or "/"
+            owner = re.match(r"([\w$]+)\.", match.group(0))
+            mounted = by_var.get(owner.group(1), "") if owner else ""
+            mounted = mounted or by_file.get(name, "")
+            path = (mounted + match.group(1)).rstrip("/") or "/"
             if HEALTH_WORDS.search(path) and re.fullmatch(r"/[A-Za-z0-9._~/-]*", path):
-                candidates.setdefault(path, f"{app.label(name)}: {_snippet(match.group(0))}")
+                why = f"{app.label(name)}: {_snippet(match.group(0))}"
+                candidates.setdefault(path, why + (f" (mounted at {mounted})" if mounted else ""))
         controller = NEST_CONTROLLER.search(text)
         if controller:
             base = (controller.group(1) or controller.group(2) or "").strip("/")
@@ -169,9 +253,10 @@ def detect_health_path(app: App, found: Detection, framework: str | None) -> Non
         best = min(candidates, key=_rank)
         found.propose("health_path", best, candidates[best])
         return
+    found.propose("health_path", "", "no health route in the code: the health check probes the port over TCP")
     found.warn(
-        "No health-check route found (looked for /health, /healthz, /api/health and Nest health "
-        "controllers); "
-        "the image's HEALTHCHECK requests health_path (default /health), so add a route that answers 200 "
-        "or the container will be marked unhealthy."
+        "No health-check route found (looked for /health, /healthz, /ready, /ping and Nest health "
+        "controllers, under their prefixes), so the image's HEALTHCHECK only opens a TCP connection to "
+        "the port: a listening app passes. Add a GET route that answers 200 without touching slow "
+        "dependencies (for example /health), then set health_path to it."
     )

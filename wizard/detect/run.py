@@ -9,7 +9,9 @@ from wizard.detect.app import App
 from wizard.detect.data import detect_data
 from wizard.detect.entry import detect_build_and_entry, detect_framework
 from wizard.detect.files import clean_rel
+from wizard.detect.inputs import detect_install_inputs
 from wizard.detect.installs import check_installs
+from wizard.detect.labels import detect_labels
 from wizard.detect.model import Detection
 from wizard.detect.native import detect_native
 from wizard.detect.network import check_listen, detect_health_path, detect_port
@@ -61,6 +63,8 @@ def _read_app(app: App, found: Detection) -> None:
     """Framework, data, build and entry, and the runtime checks of the app in `app`."""
     manager = str(found.values().get("package_manager", "npm"))
     framework = detect_framework(app, found)
+    detect_labels(app, found)
+    detect_install_inputs(app, found, manager)
     detect_data(app, found)  # first: Prisma 7's generated client is a tsc input
     detect_build_and_entry(app, found, framework, manager)
     detect_native(app, found)

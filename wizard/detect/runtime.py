@@ -61,10 +61,17 @@ def detect_package_manager(app: App, found: Detection) -> None:
             "delete the stale ones so local and container installs resolve the same versions."
         )
     if not present:
-        if app.manifest and not match:
+        if app.manifest:
+            manager = match.group(1) if match else "npm"
+            found.propose(
+                "lockfile_committed",
+                False,
+                f"no package-lock.json, pnpm-lock.yaml or yarn.lock in {app.prefix or 'the app folder'}",
+            )
             found.warn(
-                "No lockfile found: the image runs a frozen install (`npm ci` or equivalent), "
-                "which fails without one; run your package manager once and commit its lockfile."
+                "No lockfile found: the image installs without one (not frozen, so each build may resolve "
+                f"different versions); run `{manager} install` once and commit its lockfile, then "
+                "`ndw update --set lockfile_committed=true`."
             )
         return
     name, manager = present[0]

@@ -261,3 +261,22 @@ def detect_services(root: Path) -> list[ServiceCandidate]:
             )
         )
     return services
+
+
+def enclosing_workspace(folder: Path) -> tuple[Path, str] | None:
+    """(workspace root, this package's folder relative to it) when `folder` is a workspace package.
+
+    Walks up as the package managers do: the nearest folder above with pnpm-workspace.yaml or a
+    package.json `workspaces` field whose patterns include `folder`. None for a root, a folder
+    without package.json, or a package outside any workspace.
+    """
+    start = folder.resolve()
+    if not (start / "package.json").is_file() or workspace_patterns(start) is not None:
+        return None
+    for parent in start.parents:
+        found = workspace_patterns(parent)
+        if found is None:
+            continue
+        relative = rel(start, parent)
+        return (parent, relative) if relative in _expand(parent, found[0]) else None
+    return None

@@ -34,6 +34,9 @@ class TsConfig:
         """(rootDir, why): explicit, else the common folder of every input file, as tsc computes it."""
         if "rootDir" in self.options:
             return clean_rel(str(self.options["rootDir"])), f"{app.label(self.name)} rootDir"
+        if typescript_major(app) >= 6:
+            folder = clean_rel(str(Path(self.name).parent))
+            return folder, "TypeScript 6 defaults rootDir to the tsconfig's folder"
         inputs = self.inputs(app)
         if not inputs:
             return "", "no input files"
@@ -125,3 +128,28 @@ def emitted(source: str, config: TsConfig, app: App) -> tuple[str, str]:
     out = config.out_dir
     where = f"outDir {out or '.'}, rootDir {root or '.'}: {why}"
     return (f"{out}/{stem}{js}" if out else f"{stem}{js}"), where
+
+
+def typescript_major(app: App) -> int:
+    """The major version of the typescript dependency's range (`~6.0.2` -> 6), 0 when unknown."""
+    spec = app.deps.get("typescript", ("", ""))[0]
+    match = re.match(r"^\D*(\d+)", spec)
+    return int(match.group(1)) if match else 0
+
+
+def rootdir_error(app: App, config: TsConfig) -> str | None:
+    """TypeScript 6's TS5011 (its sources' common folder is not the default rootDir), or None."""
+    if "rootDir" in config.options or not config.out_dir:
+        return None
+    inputs = config.inputs(app)
+    if not inputs:
+        return None
+    common = clean_rel(os.path.commonpath([str(Path(f).parent) for f in inputs]))
+    folder = clean_rel(str(Path(config.name).parent))
+    if common == folder:
+        return None
+    return (
+        f"{app.label(config.name)} sets outDir but no rootDir, and its sources' common folder is "
+        f"{common or '.'}: TypeScript 6 stops the build with error TS5011. "
+        f'Set "rootDir": "./{common}" in compilerOptions (the entry is then below {config.out_dir}/).'
+    )
