@@ -1,0 +1,277 @@
+"""Issue #17: writes all or nothing, no way out of the repository, no dead ends, readable refusals."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import signal
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+from tests.test_init import tree_state
+
+Run = Callable[..., tuple[int, str, str]]
+ORDERS_API = REPO_ROOT / "examples" / "orders-api"
+
+
+@pytest.fixture
+def orders_api(tmp_path: Path) -> Path:
+    """The README's example (Drizzle: its scaffold has a docker/ folder)."""
+    app = tmp_path / "repo" / "orders-api"
+    shutil.copytree(ORDERS_API, app)
+    return app
+
+
+def one_line(err: str) -> str:
+    """The error line of stderr (the first line that starts with 'error:')."""
+    return next(line for line in err.splitlines() if line.startswith("error:"))
+
+
+# --- 1. all or nothing -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "path", "cause"),
+    [
+        pytest.param(
+            lambda app: (app / "Dockerfile").mkdir(), "Dockerfile", "a folder is in the way", id="dir"
+        ),
+        pytest.param(
+            lambda app: (app / "docker").write_text("x\n"),
+            "docker/migrate.mjs",
+            "docker is a file where a folder is needed",
+            id="file-for-folder",
+        ),
+    ],
+)
+@pytest.mark.parametrize("force", [False, True])
+def test_a_wrong_file_type_is_refused_before_anything_is_written(  # noqa: PLR0917
+    run_ndw: Run, orders_api: Path, make: Callable[[Path], None], path: str, cause: str, force: bool
+) -> None:
+    make(orders_api)
+    before = tree_state(orders_api)
+    status, _, err = run_ndw("init", orders_api, "--defaults", *(["--force"] if force else []))
+    assert status == 1
+    assert "Traceback" not in err
+    assert one_line(err).startswith(f"error: cannot write {path}: ")
+    assert cause in one_line(err)
+    assert tree_state(orders_api) == before
+    assert not list(orders_api.rglob("*.ndw-*"))
+
+
+def test_a_read_only_folder_is_refused_by_the_pre_check(
+    run_ndw: Run, orders_api: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Root ignores permission bits, so the pre-check's view of writability is patched."""
+    (orders_api / "docker").mkdir()
+    real_access = os.access
+    readonly = {orders_api / "docker"}
+
+    def access(path: Any, mode: int, **kwargs: Any) -> bool:
+        return False if Path(path) in readonly and mode & os.W_OK else real_access(path, mode, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+    before = tree_state(orders_api)
+    status, _, err = run_ndw("init", orders_api, "--defaults")
+    assert status == 1
+    assert one_line(err) == "error: cannot write docker/migrate.mjs: folder docker is not writable"
+    assert tree_state(orders_api) == before
+
+    readonly = {orders_api}  # a read-only target
+    status, _, err = run_ndw("init", orders_api, "--defaults")
+    assert status == 1 and "folder . is not writable" in one_line(err)
+    assert tree_state(orders_api) == before
+
+
+def failing_after(
+    monkeypatch: pytest.MonkeyPatch, method: str, calls: int, error: OSError
+) -> Callable[[], int]:
+    """Patch Path.<method> to raise `error` (with the path) on its `calls`-th use on a staged file."""
+    real = getattr(Path, method)
+    count = 0
+
+    def patched(self: Path, *args: Any, **kwargs: Any) -> Any:
+        nonlocal count
+        if ".ndw-" in self.name:
+            count += 1
+        if count == calls and ".ndw-" in self.name:
+            raise type(error)(error.errno, error.strerror, str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, method, patched)
+    return lambda: count
+
+
+@pytest.mark.parametrize("calls", [1, 3, 7])
+def test_disk_full_while_staging_leaves_the_tree_as_it_was(
+    run_ndw: Run, orders_api: Path, monkeypatch: pytest.MonkeyPatch, calls: int
+) -> None:
+    (orders_api / "Dockerfile").write_text("FROM scratch\n")  # replaced with --force
+    before = tree_state(orders_api)
+    failing_after(monkeypatch, "write_bytes", calls, OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
+    status, _, err = run_ndw("init", orders_api, "--defaults", "--force")
+    assert status == 1
+    assert "Traceback" not in err
+    assert one_line(err).endswith(": No space left on device")
+    assert "Nothing was written" in err
+    assert tree_state(orders_api) == before
+    assert not (orders_api / "docker").exists()  # the folder made for the staged file is gone
+
+
+@pytest.mark.parametrize("calls", [1, 4, 7])
+def test_an_error_during_the_swap_rolls_back_and_restores_replaced_files(
+    run_ndw: Run, orders_api: Path, monkeypatch: pytest.MonkeyPatch, calls: int
+) -> None:
+    (orders_api / "Dockerfile").write_text("FROM scratch\n")
+    (orders_api / "compose.yaml").write_text("services: {}\n")
+    before = tree_state(orders_api)
+    failing_after(monkeypatch, "replace", calls, PermissionError(errno.EACCES, "Permission denied"))
+    status, _, err = run_ndw("init", orders_api, "--defaults", "--force")
+    assert status == 1
+    assert "Permission denied" in one_line(err)
+    assert tree_state(orders_api) == before
+    assert not list(orders_api.rglob(".*.ndw-*"))
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_during_the_swap_is_held_and_the_write_completes(
+    run_ndw: Run, orders_api: Path, monkeypatch: pytest.MonkeyPatch, signum: int
+) -> None:
+    real = Path.replace
+
+    def replace(self: Path, target: Any) -> Path:
+        if self.name.endswith(".ndw-tmp"):
+            os.kill(os.getpid(), signum)
+        return real(self, target)
+
+    monkeypatch.setattr(Path, "replace", replace)
+    handler = signal.getsignal(signum)
+    status, out, err = run_ndw("init", orders_api, "--defaults")
+    assert status == 0, err
+    assert "Wrote 7 file(s)" in out
+    assert signal.Signals(signum).name in err and "the write was finished first" in err
+    assert (orders_api / "docker" / "migrate.mjs").is_file()
+    assert signal.getsignal(signum) == handler
+
+
+def test_a_signal_while_staging_writes_nothing_and_exits_130(
+    run_ndw: Run, orders_api: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = Path.write_bytes
+
+    def write_bytes(self: Path, data: Any) -> int:
+        if self.name.endswith(".ndw-tmp"):
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", write_bytes)
+    before = tree_state(orders_api)
+    status, _, err = run_ndw("init", orders_api, "--defaults")
+    assert status == 130
+    assert "Nothing was written" in err
+    assert tree_state(orders_api) == before
+
+
+# --- 2. symlinks ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    (folder / "migrate.mjs").write_text("// someone else's file\n")
+    yield folder
+
+
+@pytest.mark.parametrize("flags", [[], ["--force"], ["--dry-run"]])
+def test_a_symlink_out_of_the_repository_is_refused_even_with_force(
+    run_ndw: Run, orders_api: Path, outside: Path, flags: list[str]
+) -> None:
+    (orders_api / "docker").symlink_to(outside, target_is_directory=True)
+    before, outside_before = tree_state(orders_api), tree_state(outside)
+    status, _, err = run_ndw("init", orders_api, "--defaults", *flags)
+    assert status == 2
+    assert f"docker/migrate.mjs leads outside {orders_api.resolve()}" in one_line(err)
+    assert tree_state(orders_api) == before
+    assert tree_state(outside) == outside_before
+
+
+def test_a_symlinked_file_leading_out_is_refused(run_ndw: Run, orders_api: Path, outside: Path) -> None:
+    (orders_api / "Dockerfile").symlink_to(outside / "migrate.mjs")
+    outside_before = tree_state(outside)
+    status, _, err = run_ndw("init", orders_api, "--defaults", "--force")
+    assert status == 2 and "Dockerfile leads outside" in one_line(err)
+    assert tree_state(outside) == outside_before
+
+
+def test_a_symlink_inside_the_repository_is_followed(run_ndw: Run, orders_api: Path) -> None:
+    (orders_api / "deploy" / "docker").mkdir(parents=True)
+    (orders_api / "docker").symlink_to("deploy/docker", target_is_directory=True)
+    status, _, err = run_ndw("init", orders_api, "--defaults")
+    assert status == 0, err
+    assert (orders_api / "deploy" / "docker" / "migrate.mjs").is_file()
+    assert (orders_api / "docker").is_symlink()
+
+
+# --- 4. not a Node project -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        pytest.param({}, "no package.json in the repository root", id="empty"),
+        pytest.param(
+            {"pyproject.toml": "[project]\nname = 'x'\n", "main.py": "print(1)\n"},
+            "no package.json in the repository root",
+            id="python",
+        ),
+        pytest.param(
+            {"package.json": '{"name": "x",'}, "package.json is not valid JSON (line 1", id="broken"
+        ),
+        pytest.param({"package.json": "[1, 2]"}, "package.json must hold a JSON object", id="array"),
+        pytest.param({"package.json": '"x"'}, "package.json must hold a JSON object", id="string"),
+    ],
+)
+@pytest.mark.parametrize("force", [False, True])
+def test_a_folder_that_is_not_a_node_project_is_refused(
+    run_ndw: Run, tmp_path: Path, files: dict[str, str], expected: str, force: bool
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    for name, text in files.items():
+        (project / name).write_text(text)
+    before = tree_state(project)
+    status, _, err = run_ndw("init", project, "--defaults", *(["--force"] if force else []))
+    assert status == 2
+    assert expected in one_line(err)
+    assert tree_state(project) == before
+
+
+# --- 6. refusal output ---------------------------------------------------------------------
+
+
+def test_a_refusal_shows_only_the_conflicting_files_diffs_capped(run_ndw: Run, orders_api: Path) -> None:
+    (orders_api / "Dockerfile").write_text("".join(f"RUN echo {n}\n" for n in range(1000)))
+    before = tree_state(orders_api)
+    status, out, err = run_ndw("init", orders_api, "--defaults")
+    assert status == 2
+    assert tree_state(orders_api) == before
+    assert "-RUN echo 5\n" in err
+    assert "# Running orders-api in containers" not in out + err  # DOCKER.md, a new file
+    assert "more diff lines; --dry-run shows everything" in err
+    assert len((out + err).splitlines()) < 230
+    status, out, _ = run_ndw("init", orders_api, "--defaults", "--dry-run")
+    assert status == 0 and "-RUN echo 999" in out and "+# Running orders-api in containers" in out
+
+
+def test_json_stays_json_on_errors(run_ndw: Run, tmp_path: Path) -> None:
+    status, out, _ = run_ndw("check", tmp_path, "--format", "json")
+    assert status == 2
+    report = json.loads(out)
+    assert report["ok"] is False and "no .copier-answers.yml" in report["error"]
