@@ -20,6 +20,18 @@ Run = Callable[..., tuple[int, str, str]]
 ORDERS_API = REPO_ROOT / "examples" / "orders-api"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def private_template_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """This module's own template history: another checkout's test run shares no version tags with it."""
+    from wizard.render import current_template
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NDW_CACHE_DIR", str(tmp_path_factory.mktemp("ndw-cache")))
+        current_template.cache_clear()
+        yield
+    current_template.cache_clear()
+
+
 @pytest.fixture
 def orders_api(tmp_path: Path) -> Path:
     """The README's example (Drizzle: its scaffold has a docker/ folder)."""
@@ -275,3 +287,156 @@ def test_json_stays_json_on_errors(run_ndw: Run, tmp_path: Path) -> None:
     assert status == 2
     report = json.loads(out)
     assert report["ok"] is False and "no .copier-answers.yml" in report["error"]
+
+
+# --- 5. no dead end in ndw update ------------------------------------------------------------
+
+
+def git(path: Path, *args: str) -> str:
+    import subprocess
+
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(path), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+@pytest.fixture
+def committed(run_ndw: Run, express_app: Path) -> Path:
+    """The Express app scaffolded with the current template and committed."""
+    git(express_app, "init", "-q")
+    status, _, err = run_ndw("init", express_app, "--defaults")
+    assert status == 0, err
+    git(express_app, "add", "-A")
+    git(express_app, "commit", "-qm", "scaffold")
+    return express_app
+
+
+def wrong_type(value: object) -> object:
+    """A value of the wrong type for an answer whose good value is `value`."""
+    if isinstance(value, bool):
+        return "perhaps"
+    if isinstance(value, int):
+        return "seventy"
+    return ["not", "text"]
+
+
+def as_set_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+REPAIRED_FOR_REAL = {"port", "redis", "orm", "build_command", "image_flavor"}  # int, bool, choices, text
+
+
+def test_every_corrupted_answer_is_named_and_set_repairs_it(run_ndw: Run, committed: Path) -> None:
+    """Each stored answer in turn gets a value of the wrong type: update and check name it, --set repairs it.
+
+    The repair goes through `ndw update` for one answer of each kind (a copier update costs
+    seconds); for every other answer the same validation `ndw update` runs decides it.
+    """
+    import yaml
+
+    from wizard.update import open_scaffold, validate_changes
+
+    answers_path = committed / ".copier-answers.yml"
+    good = yaml.safe_load(answers_path.read_text())
+    base = git(committed, "rev-parse", "HEAD").strip()
+    fields = [name for name in good if not name.startswith("_")]
+    assert len(fields) >= 15 and set(fields) >= REPAIRED_FOR_REAL
+    for name in fields:
+        bad = wrong_type(good[name])
+        answers_path.write_text(yaml.safe_dump({**good, name: bad}, sort_keys=False))
+        git(committed, "commit", "-qam", f"break {name}")
+        before = tree_state(committed)
+
+        status, out, err = run_ndw("update", committed)
+        message = " ".join(err.split())
+        assert status == 2, (name, out, err)
+        assert f"{name}: {bad!r} is not allowed" in message, message
+        assert f"--set {name}=VALUE" in message
+        assert tree_state(committed) == before
+
+        status, out, _ = run_ndw("check", committed, "--format", "json")
+        report = json.loads(out)
+        assert status == 1 and f"{name}:" in report["render_error"], report
+        assert f"--set {name}=VALUE" in report["repair"]
+        assert "Nothing was written" not in out
+
+        repair = {name: good[name]}
+        data, merge_base = validate_changes(open_scaffold(committed), repair)
+        assert data[name] == good[name]
+        assert merge_base[name] == good[name]  # the last committed valid value
+        if name in REPAIRED_FOR_REAL:
+            status, out, err = run_ndw("update", committed, "--set", f"{name}={as_set_value(good[name])}")
+            assert status == 0, (name, out, err)
+            assert yaml.safe_load(answers_path.read_text())[name] == good[name]
+            changed = git(committed, "status", "--porcelain").split()
+            assert changed == ["M", ".copier-answers.yml"], changed  # the files were right all along
+        git(committed, "reset", "-q", "--hard", base)
+
+
+def test_set_repairs_a_bad_port_and_keeps_the_files(run_ndw: Run, committed: Path) -> None:
+    answers_path = committed / ".copier-answers.yml"
+    text = answers_path.read_text()
+    assert "\nport: 3000\n" in text
+    answers_path.write_text(text.replace("\nport: 3000\n", "\nport: seventy\n"))
+    git(committed, "commit", "-qam", "break the port")
+    status, _, err = run_ndw("update", committed, "--set", "port=3000")
+    assert status == 0, err
+    assert git(committed, "status", "--porcelain").split() == ["M", ".copier-answers.yml"]
+    status, out, err = run_ndw("check", committed)
+    assert status == 0, out + err
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "_src_path: ', but: got ':'\nport: [\n",
+        "_commit: 0.1.0\n  port: 3000\n bad indent: x\n",
+        "- a list\n",
+    ],
+)
+def test_a_corrupted_answers_file_gets_a_readable_message(run_ndw: Run, committed: Path, text: str) -> None:
+    (committed / ".copier-answers.yml").write_text(text)
+    git(committed, "commit", "-qam", "corrupt")
+    for command in ("update", "check"):
+        status, _, err = run_ndw(command, committed)
+        assert status == 2
+        assert "answers file" in one_line(err)
+        assert "(line" in one_line(err) or "must be a mapping" in one_line(err)
+        assert "git restore .copier-answers.yml" in err
+        assert "Traceback" not in err
+    status, _, err = run_ndw("check", committed)
+    assert "Nothing was written" not in err
+
+
+# --- 7. messages ---------------------------------------------------------------------------------
+
+
+def test_an_update_with_nothing_to_do_says_so(run_ndw: Run, committed: Path) -> None:
+    status, out, _ = run_ndw("update", committed)
+    assert status == 0
+    assert "Nothing to update" in out
+    assert "git diff" not in out and "->" not in out
+
+
+def test_one_bad_port_is_one_error_and_long_values_are_cut(run_ndw: Run, express_app: Path) -> None:
+    status, _, err = run_ndw("init", express_app, "--defaults", "--set", "port=seventy")
+    assert status == 2
+    assert "port: 'seventy' is not allowed" in err
+    assert "host_port" not in err
+    status, _, err = run_ndw("init", express_app, "--defaults", "--set", "service_name=" + "x" * 5000)
+    assert status == 2
+    assert "... (5002 characters) is not allowed" in err
+    assert len(err) < 1000
+
+
+def test_booleans_print_as_yaml(run_ndw: Run, express_app: Path) -> None:
+    status, _, err = run_ndw("init", express_app, "--defaults", "--set", "init_system=true")
+    assert status == 2
+    assert "init_system: true is not allowed" in err

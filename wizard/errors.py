@@ -54,19 +54,21 @@ class InvalidAnswer:
 class AnswersError(UsageError):
     """One or more answers are invalid; nothing was written."""
 
-    def __init__(self, problems: Sequence[InvalidAnswer], origin: str = "") -> None:
+    def __init__(
+        self, problems: Sequence[InvalidAnswer], origin: str = "", hint: str = "Nothing was written."
+    ) -> None:
         self.problems = tuple(problems)
         where = f" in {origin}" if origin else ""
         lines = [f"invalid answer{'s' if len(problems) > 1 else ''}{where}:"]
         lines += [f"  {problem}" for problem in problems]
-        super().__init__("\n".join(lines), hint="Nothing was written.")
+        super().__init__("\n".join(lines), hint=hint)
 
 
 class AnswersFileError(UsageError):
     """The answers file cannot be read or parsed."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, hint="Nothing was written.")
+    def __init__(self, message: str, hint: str = "Nothing was written.") -> None:
+        super().__init__(message, hint=hint)
 
 
 class UnmanagedFilesError(UsageError):

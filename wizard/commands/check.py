@@ -66,8 +66,10 @@ def print_report(report: CheckReport, show_diff: bool) -> None:
     else:
         console.print("[green]Lint:[/] hadolint, shellcheck and the compose schema found nothing.")
     if report.render_error:
-        console.print(f"[bold red]Answers:[/] they no longer render: {escape(report.render_error)}")
-        console.print("  Fix them with `ndw update --set KEY=VALUE`.", style="dim")
+        console.print(f"[bold red]Answers:[/] {escape(report.render_error)}")
+        console.print(
+            f"  Repair them with `{escape(report.repair or 'ndw update --set KEY=VALUE')}`.", style="dim"
+        )
     elif report.drift:
         console.print(
             f"[yellow]Drift:[/] {len(report.drift)} file(s) differ from what the answers generate "
