@@ -279,13 +279,14 @@ def validate_changes(scaffold: Scaffold, given: Mapping[str, Any]) -> tuple[dict
 
     questions = QuestionSet()
     folder = scaffold.path.name
-    repaired = stored_problems({**scaffold.answers, **given}, folder, questions)
-    unrepaired = [problem for problem in repaired if problem.field not in given]
-    if unrepaired:
-        raise AnswersError(unrepaired, scaffold.answers_file, hint=repair_hint(unrepaired))
+    broken_names = {problem.field for problem in stored_problems(scaffold.answers, folder, questions)}
+    if broken_names:  # invalid before any change; still invalid with the changes given?
+        after = stored_problems({**scaffold.answers, **given}, folder, questions)
+        unrepaired = [p for p in after if p.field in broken_names and p.field not in given]
+        if unrepaired:
+            raise AnswersError(unrepaired, scaffold.answers_file, hint=repair_hint(unrepaired))
     if not given:
         return {}, {}
-    broken_names = {problem.field for problem in stored_problems(scaffold.answers, folder, questions)}
     usable = {key: value for key, value in scaffold.answers.items() if key not in broken_names & set(given)}
     recorded = _without_followed_defaults(questions, usable, given)
     while True:
