@@ -440,3 +440,20 @@ def test_booleans_print_as_yaml(run_ndw: Run, express_app: Path) -> None:
     status, _, err = run_ndw("init", express_app, "--defaults", "--set", "init_system=true")
     assert status == 2
     assert "init_system: true is not allowed" in err
+
+
+def test_update_refuses_a_symlink_out_of_the_repository(
+    run_ndw: Run, committed: Path, tmp_path: Path
+) -> None:
+    outside_dir = tmp_path / "elsewhere"
+    outside_dir.mkdir()
+    (outside_dir / "migrate.mjs").write_text("// not ours\n")
+    (committed / "docker").symlink_to(outside_dir, target_is_directory=True)
+    git(committed, "add", "-A")
+    git(committed, "commit", "-qm", "docker is elsewhere")
+    before = tree_state(outside_dir)
+    status, _, err = run_ndw("update", committed, "--set", "orm=drizzle", "--set", "database=postgresql")
+    assert status == 2
+    assert "docker/migrate.mjs leads outside" in one_line(err)
+    assert tree_state(outside_dir) == before
+    assert git(committed, "status", "--porcelain") == ""

@@ -232,6 +232,7 @@ def run_update(
     data, base = validate_changes(scaffold, given)
     if not data and not dry_run and scaffold.commit == repo.ref:
         return UpdateResult(old_version=scaffold.commit, new_version=repo.ref)  # nothing to do
+    check_inside(scaffold, {**scaffold.answers, **data}, repo)
     if not dry_run:
         return _update_in(scaffold, data, repo, conflict, base)
     with tempfile.TemporaryDirectory(prefix="ndw-update-") as work:
@@ -244,6 +245,18 @@ def run_update(
         result.diff = diff.stdout
         result.dry_run = True
         return result
+
+
+def check_inside(scaffold: Scaffold, answers: Mapping[str, Any], repo: TemplateRepo) -> None:
+    """Every file the update may write must land inside the scaffold's folder (no symlink out)."""
+    from wizard.transaction import resolve_inside  # noqa: PLC0415
+
+    try:
+        paths = set(fresh_files(answers, repo))
+    except Exception as error:  # copier and the previewer raise many types
+        raise TemplateError(f"rendering the updated files failed: {error}") from error
+    for path in sorted(paths | {scaffold.answers_file}):
+        resolve_inside(scaffold.path, path)
 
 
 def _rest(scaffold: Scaffold) -> tuple[dict[str, Any], str, str, str]:
