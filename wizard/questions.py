@@ -73,7 +73,7 @@ class Resolution:
         failed = [q for q in self.questions if q.applies and q.error]
         if any(q.origin in ("answer", "detected") for q in failed):
             # A default computed from a bad answer (host_port from port) fails only because of it.
-            failed = [q for q in failed if q.origin != "default"]
+            failed = [q for q in failed if q.origin in ("answer", "detected")]
         found += [InvalidAnswer(q.name, q.value, q.error or "") for q in failed]
         return tuple(found)
 

@@ -81,7 +81,15 @@ class Worker:
         if chosen is not None and chosen != detected.get("package_manager"):
             # The detected version pins the detected manager, not the one the user chose instead.
             detected = {k: v for k, v in detected.items() if k != "package_manager_version"}
-        return self.questions.resolve(given, detected, sources, folder_name=self.target.resolve().name)
+        folder_name = self.target.resolve().name
+        while True:
+            resolution = self.questions.resolve(given, detected, sources, folder_name=folder_name)
+            # A detected value that the given answers make invalid (db_driver 'pg' once
+            # database is mysql) gives way to the template's default, as copier does.
+            stale = {q.name for q in resolution.questions if q.error and q.origin == "detected"}
+            if not stale or not given:
+                return resolution
+            detected = {key: value for key, value in detected.items() if key not in stale}
 
     def plan(self, answers: Mapping[str, Any], root_compose: str | None = None) -> Plan:
         """Render to a temporary tree and compare it with the target.
