@@ -457,3 +457,26 @@ def test_update_refuses_a_symlink_out_of_the_repository(
     assert "docker/migrate.mjs leads outside" in one_line(err)
     assert tree_state(outside_dir) == before
     assert git(committed, "status", "--porcelain") == ""
+
+
+def test_all_services_refusal_lists_only_the_conflicting_files(run_ndw: Run, tmp_path: Path) -> None:
+    repo = Path(shutil.copytree(REPO_ROOT / "tests/fixtures/monorepos/pnpm-workspace", tmp_path / "repo"))
+    (repo / "apps/worker/Dockerfile").write_text("FROM scratch\n")
+    before = tree_state(repo)
+    status, out, err = run_ndw("init", repo, "--all-services")
+    assert status == 2
+    assert tree_state(repo) == before
+    assert "apps/worker/Dockerfile" in err and "-FROM scratch" in err
+    assert "+++ b/apps/api/" not in out + err  # new files of the other service are not printed
+    assert "+# Running " not in out + err  # the title of a new DOCKER.md
+
+
+def test_all_services_write_is_all_or_nothing(
+    run_ndw: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = Path(shutil.copytree(REPO_ROOT / "tests/fixtures/monorepos/pnpm-workspace", tmp_path / "repo"))
+    before = tree_state(repo)
+    failing_after(monkeypatch, "replace", 9, OSError(errno.EIO, "Input/output error"))
+    status, _, err = run_ndw("init", repo, "--all-services")
+    assert status == 1 and "Input/output error" in one_line(err)
+    assert tree_state(repo) == before
