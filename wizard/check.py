@@ -14,7 +14,7 @@ from typing import Any
 
 from wizard.template import ANSWERS_FILE
 from wizard.template_repo import TemplateRepo, parse_version
-from wizard.update import fresh_files, locate_scaffold, read_answers_file
+from wizard.update import fresh_files, locate_scaffold, read_answers_file, stored_problems
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class CheckReport:
     lint: list[dict[str, Any]] = field(default_factory=list)
     drift: list[Drift] = field(default_factory=list)
     render_error: str = ""
+    repair: str = ""  # the command that repairs invalid stored answers
 
     @property
     def outdated(self) -> bool:
@@ -64,6 +65,7 @@ class CheckReport:
             "lint": self.lint,
             "drift": [asdict(item) for item in self.drift],
             "render_error": self.render_error or None,
+            "repair": self.repair or None,
         }
 
 
@@ -75,9 +77,15 @@ def run_check(path: Path, repo: TemplateRepo, service: str | None = None) -> Che
     service_dir = root / str(data.get("app_dir") or ".")
     report.lint = [_finding_dict(finding, root) for finding in _lint(service_dir)]
     answers = {key: value for key, value in data.items() if not str(key).startswith("_")}
+    problems = stored_problems(answers, root.name)
+    if problems:
+        report.render_error = f"invalid in {answers_file}: " + "; ".join(str(p) for p in problems)
+        sets = " ".join(f"--set {problem.field}=VALUE" for problem in problems)
+        report.repair = f"ndw update {sets}"
+        return report
     try:
         report.drift = drift(root, answers, repo, answers_file)
-    except Exception as error:  # an answer the current template refuses, a copier error
+    except Exception as error:  # a copier error
         report.render_error = str(getattr(error, "message", error))
     return report
 

@@ -65,6 +65,13 @@ def print_outcome(outcome: Outcome, target: Path) -> None:
     for change in outcome.written:
         console.print(f"  [green]{change.status.value:>9}[/]  {change.path}")
     console.print("\n" + next_steps([change.path for change in outcome.plan.changes]))
+    if outcome.held_signals:
+        import signal  # noqa: PLC0415
+
+        names = ", ".join(signal.Signals(number).name for number in outcome.held_signals)
+        _console(stderr=True).print(
+            f"[yellow]note:[/] {names} arrived while the files were moved in; the write was finished first."
+        )
 
 
 def next_steps(paths: list[str]) -> str:

@@ -4,6 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+
+SHOWN_VALUE_CHARS = 80
+
+
+def show_value(value: object) -> str:
+    """A value as the user wrote it in YAML (true, not True), cut to SHOWN_VALUE_CHARS characters."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif value is None:
+        text = "null"
+    else:
+        text = repr(value)
+    if len(text) > SHOWN_VALUE_CHARS:
+        return f"{text[: SHOWN_VALUE_CHARS - 10]}... ({len(text)} characters)"
+    return text
 
 
 class WizardError(Exception):
@@ -32,25 +48,27 @@ class InvalidAnswer:
     allowed: str
 
     def __str__(self) -> str:
-        return f"{self.field}: {self.value!r} is not allowed; {self.allowed}"
+        return f"{self.field}: {show_value(self.value)} is not allowed; {self.allowed}"
 
 
 class AnswersError(UsageError):
     """One or more answers are invalid; nothing was written."""
 
-    def __init__(self, problems: Sequence[InvalidAnswer], origin: str = "") -> None:
+    def __init__(
+        self, problems: Sequence[InvalidAnswer], origin: str = "", hint: str = "Nothing was written."
+    ) -> None:
         self.problems = tuple(problems)
         where = f" in {origin}" if origin else ""
         lines = [f"invalid answer{'s' if len(problems) > 1 else ''}{where}:"]
         lines += [f"  {problem}" for problem in problems]
-        super().__init__("\n".join(lines), hint="Nothing was written.")
+        super().__init__("\n".join(lines), hint=hint)
 
 
 class AnswersFileError(UsageError):
     """The answers file cannot be read or parsed."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, hint="Nothing was written.")
+    def __init__(self, message: str, hint: str = "Nothing was written.") -> None:
+        super().__init__(message, hint=hint)
 
 
 class UnmanagedFilesError(UsageError):
@@ -63,9 +81,47 @@ class UnmanagedFilesError(UsageError):
         super().__init__(
             f"these files exist and differ from what ndw would write:\n{listing}",
             hint=(
-                "Nothing was written. Review the diff above, then re-run with --force to "
-                "replace them, or `ndw update` if ndw scaffolded this repository before."
+                "Nothing was written. Review the diff above (--dry-run shows every file), then re-run "
+                "with --force to replace them, or `ndw update` if ndw scaffolded this repository before."
             ),
+        )
+
+
+class WriteError(WizardError):
+    """A file could not be written; everything already moved in was put back (exit 1)."""
+
+    def __init__(self, path: str, cause: str, left: Sequence[str] = ()) -> None:
+        self.path = path
+        self.cause = cause
+        self.left = tuple(left)
+        hint = (
+            "Nothing was written; the files are as they were."
+            if not left
+            else "Could not put back: " + ", ".join(left) + "; restore them with `git restore`."
+        )
+        super().__init__(f"cannot write {path}: {cause}", hint=hint)
+
+
+class OutsideRootError(UsageError):
+    """A destination leads (through a symlink) out of the folder ndw writes into (exit 2)."""
+
+    def __init__(self, path: str, landing: Path, root: Path) -> None:
+        self.path = path
+        self.landing = landing
+        super().__init__(
+            f"{path} leads outside {root} (to {landing}); ndw writes only inside the repository",
+            hint="Nothing was written. Replace the symlink with a folder of the repository.",
+        )
+
+
+class NotNodeProjectError(UsageError):
+    """The folder to scaffold has no usable package.json (exit 2, even with --force)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            message,
+            hint="Nothing was written. Run ndw in a Node.js service's folder "
+            "(`npm init -y` creates a package.json), or pass --service / --set app_dir=FOLDER.",
         )
 
 

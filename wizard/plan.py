@@ -5,12 +5,12 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import re
-import signal
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+
+from wizard.transaction import FileWrite, write_all
 
 
 class Status(Enum):
@@ -154,35 +154,24 @@ class Plan:
         """One unified diff for every file that would change."""
         return "".join(change.diff() for change in self.changes)
 
-    def apply(self, target: Path) -> list[FileChange]:
-        """Move the rendered files in; each file is replaced atomically, Ctrl-C is held off."""
-        written = []
-        with _sigint_deferred():
-            for change in self.changes:
-                if change.status in (Status.SAME, Status.KEEP):
-                    continue
-                destination = target / change.path
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                staging = destination.with_name(f".{destination.name}.ndw-tmp")
-                staging.write_bytes(change.rendered)
-                staging.chmod(change.mode)
-                staging.replace(destination)
-                written.append(change)
-        return written
+    def refusal_diff(self, max_lines: int = 200) -> str:
+        """The diffs of the files that would be replaced only, cut to `max_lines` lines."""
+        lines = "".join(change.diff() for change in self.replaced).splitlines(keepends=True)
+        if len(lines) <= max_lines:
+            return "".join(lines)
+        more = len(lines) - max_lines
+        return "".join(lines[:max_lines]) + f"# ... {more} more diff lines; --dry-run shows everything\n"
 
+    def to_write(self) -> list[FileChange]:
+        """The files writing changes on disk (new, replaced, extended)."""
+        return [change for change in self.changes if change.status not in (Status.SAME, Status.KEEP)]
 
-@contextmanager
-def _sigint_deferred() -> Iterator[None]:
-    """Hold Ctrl-C until the move-in is done, then deliver it."""
-    received: list[int] = []
-    try:
-        previous = signal.signal(signal.SIGINT, lambda signum, _frame: received.append(signum))
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        if received:
-            raise KeyboardInterrupt
+    def apply(self, target: Path) -> tuple[list[FileChange], tuple[int, ...]]:
+        """Write every changed file or none (`wizard.transaction`).
+
+        Returns the files written and the signals received, and held off, while they were
+        swapped in.
+        """
+        changed = self.to_write()
+        received = write_all(target, [FileWrite(c.path, c.rendered, c.mode) for c in changed])
+        return changed, received

@@ -70,7 +70,11 @@ class Resolution:
             InvalidAnswer("(unknown key)", key, "known keys: " + ", ".join(q.name for q in self.questions))
             for key in self.unknown
         ]
-        found += [InvalidAnswer(q.name, q.value, q.error) for q in self.questions if q.applies and q.error]
+        failed = [q for q in self.questions if q.applies and q.error]
+        if any(q.origin in ("answer", "detected") for q in failed):
+            # A default computed from a bad answer (host_port from port) fails only because of it.
+            failed = [q for q in failed if q.origin in ("answer", "detected")]
+        found += [InvalidAnswer(q.name, q.value, q.error or "") for q in failed]
         return tuple(found)
 
     def by_name(self) -> dict[str, ResolvedQuestion]:

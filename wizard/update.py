@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -19,7 +19,7 @@ from typing import Any, Literal
 import yaml
 
 from wizard import __version__
-from wizard.errors import AnswersFileError, TemplateError, UsageError
+from wizard.errors import AnswersError, InvalidAnswer, TemplateError, UsageError
 from wizard.template import ANSWERS_FILE
 from wizard.template_repo import PORTABLE_URL, TemplateRepo, parse_version, rewritten_urls
 
@@ -132,14 +132,15 @@ def _scaffolded_hint(root: Path) -> str:
     return ("Scaffolded services here: " + ", ".join(services) + ".") if services else "Run `ndw init` first."
 
 
+STORED_HINT = (
+    "Fix that line, or put the committed version back with `git restore {name}`, then run the command again."
+)
+
+
 def _load_answers(answers_path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(answers_path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise AnswersFileError(f"cannot read {answers_path}: {error}") from error
-    if not isinstance(data, dict):
-        raise AnswersFileError(f"{answers_path} must be a mapping of question: answer")
-    return {str(key): value for key, value in data.items()}
+    from wizard.answers import read_answers_mapping  # noqa: PLC0415
+
+    return read_answers_mapping(answers_path, STORED_HINT.format(name=answers_path.name))
 
 
 def read_answers_file(path: Path, answers_file: str = ANSWERS_FILE) -> dict[str, Any]:
@@ -228,14 +229,17 @@ def run_update(
     scaffold = open_scaffold(path, service)
     check_version(scaffold, repo)
     check_clean(scaffold)
-    data = validate_changes(scaffold, given)
+    data, base = validate_changes(scaffold, given)
+    if not data and not dry_run and scaffold.commit == repo.ref:
+        return UpdateResult(old_version=scaffold.commit, new_version=repo.ref)  # nothing to do
+    check_inside(scaffold, {**scaffold.answers, **data}, repo)
     if not dry_run:
-        return _update_in(scaffold, data, repo, conflict)
+        return _update_in(scaffold, data, repo, conflict, base)
     with tempfile.TemporaryDirectory(prefix="ndw-update-") as work:
         clone = Path(work) / "repo"
         _git(scaffold.top, "clone", "--quiet", "--shared", "--no-hardlinks", str(scaffold.top), str(clone))
         copy = Scaffold(clone / scaffold.relative, clone, *_rest(scaffold))
-        result = _update_in(copy, data, repo, conflict)
+        result = _update_in(copy, data, repo, conflict, base)
         _git(copy.path, "add", "--all", "--", ".")
         diff = _git(copy.path, "diff", "--cached", "--no-color", "--relative", "HEAD", "--", ".")
         result.diff = diff.stdout
@@ -243,22 +247,61 @@ def run_update(
         return result
 
 
+def check_inside(scaffold: Scaffold, answers: Mapping[str, Any], repo: TemplateRepo) -> None:
+    """Every file the update may write must land inside the scaffold's folder (no symlink out)."""
+    from wizard.transaction import resolve_inside  # noqa: PLC0415
+
+    try:
+        paths = set(fresh_files(answers, repo))
+    except Exception as error:  # copier and the previewer raise many types
+        raise TemplateError(f"rendering the updated files failed: {error}") from error
+    for path in sorted(paths | {scaffold.answers_file}):
+        resolve_inside(scaffold.path, path)
+
+
 def _rest(scaffold: Scaffold) -> tuple[dict[str, Any], str, str, str]:
     return scaffold.answers, scaffold.commit, scaffold.src_path, scaffold.answers_file
 
 
-def validate_changes(scaffold: Scaffold, given: Mapping[str, Any]) -> dict[str, Any]:
+def stored_problems(
+    answers: Mapping[str, Any], folder_name: str, questions: Any = None
+) -> tuple[InvalidAnswer, ...]:
+    """Stored answers the current questions refuse (a hand edit such as `port: seventy`)."""
+    from wizard.questions import QuestionSet  # noqa: PLC0415
+
+    questions = questions or QuestionSet()
+    resolution = questions.resolve(answers, folder_name=folder_name)
+    return tuple(p for p in resolution.problems if p.field in answers)
+
+
+def repair_hint(problems: Sequence[InvalidAnswer]) -> str:
+    """The command that repairs these stored answers."""
+    sets = " ".join(f"--set {problem.field}=VALUE" for problem in problems)
+    return f"Nothing was written. Repair the stored answer with `ndw update {sets}` (--set replaces it)."
+
+
+def validate_changes(scaffold: Scaffold, given: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The changed answers, checked against the current questions with the recorded ones around them.
 
     A recorded answer that the change makes invalid (`database: none` once `orm` is set)
     falls back to its default, as copier does; a changed answer that is invalid is an error.
+    A recorded answer that is invalid on its own must be given anew (`--set`); the second
+    mapping holds, for those, the value to render the merge base with (see `merge_base_value`).
     """
-    if not given:
-        return {}
     from wizard.questions import QuestionSet  # noqa: PLC0415
 
     questions = QuestionSet()
-    recorded = _without_followed_defaults(questions, scaffold.answers, given)
+    folder = scaffold.path.name
+    broken_names = {problem.field for problem in stored_problems(scaffold.answers, folder, questions)}
+    if broken_names:  # invalid before any change; still invalid with the changes given?
+        after = stored_problems({**scaffold.answers, **given}, folder, questions)
+        unrepaired = [p for p in after if p.field in broken_names and p.field not in given]
+        if unrepaired:
+            raise AnswersError(unrepaired, scaffold.answers_file, hint=repair_hint(unrepaired))
+    if not given:
+        return {}, {}
+    usable = {key: value for key, value in scaffold.answers.items() if key not in broken_names & set(given)}
+    recorded = _without_followed_defaults(questions, usable, given)
     while True:
         resolution = questions.resolve(given, recorded, folder_name=scaffold.path.name)
         stale = [p.field for p in resolution.problems if p.field in recorded and p.field not in given]
@@ -270,7 +313,37 @@ def validate_changes(scaffold: Scaffold, given: Mapping[str, Any]) -> dict[str, 
     recorded = {key: value for key, value in recorded.items() if key not in given}
     settled = resolution.answers
     changed = {key for key in settled if key in given or key not in recorded}
-    return {key: settled[key] for key in changed if settled[key] != scaffold.answers.get(key, object())}
+    data = {key: settled[key] for key in changed if settled[key] != scaffold.answers.get(key, object())}
+    base = {
+        name: merge_base_value(scaffold, questions, name, settled.get(name), given) for name in broken_names
+    }
+    return data, base
+
+
+def merge_base_value(
+    scaffold: Scaffold, questions: Any, name: str, repaired: Any, given: Mapping[str, Any]
+) -> Any:
+    """What to render the merge base with in place of a broken stored answer.
+
+    The last committed value of the answers file that was valid (what the files on disk
+    were most likely generated from), else the repaired value itself (then the update keeps
+    the files as they are for that answer).
+    """
+    log = _git(scaffold.path, "log", "-n", "20", "--format=%H", "--", scaffold.answers_file, check=False)
+    for commit in log.stdout.split():
+        shown = _git(scaffold.path, "show", f"{commit}:./{scaffold.answers_file}", check=False)
+        try:
+            old = yaml.safe_load(shown.stdout) if shown.returncode == 0 else None
+        except yaml.YAMLError:
+            continue
+        if not isinstance(old, dict) or name not in old:
+            continue
+        trial = questions.resolve(
+            {**scaffold.answers, **given, name: old[name]}, folder_name=scaffold.path.name
+        )
+        if not any(problem.field == name for problem in trial.problems):
+            return old[name]
+    return repaired
 
 
 def _without_followed_defaults(
@@ -293,16 +366,22 @@ def _without_followed_defaults(
 
 
 def _update_in(
-    scaffold: Scaffold, data: dict[str, Any], repo: TemplateRepo, conflict: Conflict
+    scaffold: Scaffold,
+    data: dict[str, Any],
+    repo: TemplateRepo,
+    conflict: Conflict,
+    base: Mapping[str, Any] | None = None,
 ) -> UpdateResult:
-    from copier import run_update as copier_update  # noqa: PLC0415 (slow import)
+    """copier's update; `base` replaces broken stored answers when copier renders the old version."""
+    from copier._main import Worker as CopierWorker  # noqa: PLC0415 (slow import)
     from copier._settings import SettingsModel  # noqa: PLC0415
 
     try:
-        with rewritten_urls(repo):
-            copier_update(
-                scaffold.path,
-                answers_file=scaffold.answers_file,
+        with (
+            rewritten_urls(repo),
+            CopierWorker(
+                dst_path=scaffold.path,
+                answers_file=Path(scaffold.answers_file),
                 vcs_ref=repo.ref,
                 data=data,
                 defaults=True,
@@ -311,7 +390,13 @@ def _update_in(
                 unsafe=True,
                 conflict=conflict,
                 settings=SettingsModel(),
-            )
+            ) as worker,
+        ):
+            if base:
+                # copier renders the merge base from the stored answers (Subproject.last_answers,
+                # a cached property, read once for that render).
+                worker.subproject.__dict__["last_answers"] = {**worker.subproject.last_answers, **base}
+            worker.run_update()
     except Exception as error:  # copier raises many unrelated types
         raise TemplateError(
             f"the update failed: {error}", hint="Nothing was committed; see `git status`."

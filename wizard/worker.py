@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -10,11 +11,12 @@ from typing import Any
 
 from wizard.compose_root import ROOT_COMPOSE, include_change, root_compose_change
 from wizard.detect import Detection, ServiceCandidate, detect, detect_service, detect_services
-from wizard.errors import UnmanagedFilesError, UsageError
+from wizard.errors import NotNodeProjectError, UnmanagedFilesError, UsageError, show_value
 from wizard.plan import FileChange, Plan
 from wizard.questions import QuestionSet, Resolution
 from wizard.render import rendered_scaffold
 from wizard.template import normalize_dir, seed_patterns
+from wizard.transaction import resolve_inside
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class Outcome:
     plan: Plan
     written: tuple[FileChange, ...]
     dry_run: bool
+    held_signals: tuple[int, ...] = ()  # received during the swap; the write was completed first
 
 
 @dataclass
@@ -78,7 +81,15 @@ class Worker:
         if chosen is not None and chosen != detected.get("package_manager"):
             # The detected version pins the detected manager, not the one the user chose instead.
             detected = {k: v for k, v in detected.items() if k != "package_manager_version"}
-        return self.questions.resolve(given, detected, sources, folder_name=self.target.resolve().name)
+        folder_name = self.target.resolve().name
+        while True:
+            resolution = self.questions.resolve(given, detected, sources, folder_name=folder_name)
+            # A detected value that the given answers make invalid (db_driver 'pg' once
+            # database is mysql) gives way to the template's default, as copier does.
+            stale = {q.name for q in resolution.questions if q.error and q.origin == "detected"}
+            if not stale or not given:
+                return resolution
+            detected = {key: value for key, value in detected.items() if key not in stale}
 
     def plan(self, answers: Mapping[str, Any], root_compose: str | None = None) -> Plan:
         """Render to a temporary tree and compare it with the target.
@@ -117,9 +128,39 @@ class Worker:
         dry_run: bool = False,
     ) -> Outcome:
         """Write the scaffold of one service (or several); refuse to replace differing files unless forced."""
+        answer_sets = [answers] if isinstance(answers, Mapping) else list(answers)
+        for one in answer_sets:
+            require_node_project(self.target, one)
         plan = self.plan(answers) if isinstance(answers, Mapping) else self.plan_services(answers)
+        for change in plan.changes:  # even --force never writes (or reads) outside the repository
+            resolve_inside(self.target, change.path)
         if dry_run:
             return Outcome(plan, (), dry_run=True)
         if plan.replaced and not force:
-            raise UnmanagedFilesError([change.path for change in plan.replaced], plan.diff())
-        return Outcome(plan, tuple(plan.apply(self.target)), dry_run=False)
+            raise UnmanagedFilesError([change.path for change in plan.replaced], plan.refusal_diff())
+        written, held = plan.apply(self.target)
+        return Outcome(plan, tuple(written), dry_run=False, held_signals=held)
+
+
+def require_node_project(root: Path, answers: Mapping[str, Any]) -> None:
+    """A service needs a package.json holding a JSON object (a Nest monorepo app: the root's).
+
+    Raises NotNodeProjectError naming what is missing; --force does not override it.
+    """
+    app_dir = str(answers.get("app_dir") or ".")
+    folder = "." if answers.get("layout") == "nest-monorepo" else app_dir
+    manifest = root / folder / "package.json" if folder != "." else root / "package.json"
+    shown = manifest.relative_to(root).as_posix()
+    if not manifest.is_file():
+        where = "the repository root" if folder == "." else folder
+        raise NotNodeProjectError(f"no package.json in {where} ({root}): this is not a Node.js project")
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise NotNodeProjectError(f"cannot read {shown}: {error}") from error
+    except json.JSONDecodeError as error:
+        raise NotNodeProjectError(
+            f"{shown} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+        ) from error
+    if not isinstance(data, dict):
+        raise NotNodeProjectError(f"{shown} must hold a JSON object ({{...}}), not {show_value(data)}")

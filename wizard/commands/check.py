@@ -27,16 +27,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Exit 0 when clean, 1 for lint findings or a newer template version."""
     from wizard.check import run_check  # noqa: PLC0415
+    from wizard.errors import WizardError  # noqa: PLC0415
     from wizard.render import current_template  # noqa: PLC0415
 
-    report = run_check(args.path, current_template(), args.service)
+    try:
+        report = run_check(args.path, current_template(), args.service)
+    except WizardError as error:
+        if args.format != "json":
+            raise
+        _print_json({"path": str(args.path), "ok": False, "error": error.message, "hint": error.hint or None})
+        return error.exit_code
     if args.format == "json":
-        import json  # noqa: PLC0415
-
-        print(json.dumps(report.as_json(), indent=2))
+        _print_json(report.as_json())
     else:
         print_report(report, show_diff=args.diff)
     return 1 if report.failed else 0
+
+
+def _print_json(data: dict[str, object]) -> None:
+    import json  # noqa: PLC0415
+
+    print(json.dumps(data, indent=2))
 
 
 def print_report(report: CheckReport, show_diff: bool) -> None:
@@ -55,8 +66,10 @@ def print_report(report: CheckReport, show_diff: bool) -> None:
     else:
         console.print("[green]Lint:[/] hadolint, shellcheck and the compose schema found nothing.")
     if report.render_error:
-        console.print(f"[bold red]Answers:[/] they no longer render: {escape(report.render_error)}")
-        console.print("  Fix them with `ndw update --set KEY=VALUE`.", style="dim")
+        console.print(f"[bold red]Answers:[/] {escape(report.render_error)}")
+        console.print(
+            f"  Repair them with `{escape(report.repair or 'ndw update --set KEY=VALUE')}`.", style="dim"
+        )
     elif report.drift:
         console.print(
             f"[yellow]Drift:[/] {len(report.drift)} file(s) differ from what the answers generate "

@@ -56,6 +56,13 @@ def print_result(result: UpdateResult, conflict: str) -> None:
     from rich.syntax import Syntax  # noqa: PLC0415
 
     console = Console(highlight=False, soft_wrap=True)
+    touched = any((result.updated, result.merged, result.added, result.deleted, result.conflicted))
+    if not touched and result.old_version == result.new_version:
+        console.print(
+            f"Nothing to update: template {result.new_version} is current and no answer changed."
+            + (" Nothing was written." if result.dry_run else "")
+        )
+        return
     if result.dry_run and result.diff:
         console.print(Syntax(result.diff, "diff", theme="ansi_dark", background_color="default"))
     verb = "would update" if result.dry_run else "updated"
@@ -67,10 +74,8 @@ def print_result(result: UpdateResult, conflict: str) -> None:
         ("deleted", "yellow", result.deleted, "no longer generated for these answers"),
         ("conflicted", "bold red", result.conflicted, "your edits and the template's overlap"),
     ]
-    touched = False
     for label, style, paths, meaning in groups:
         if paths:
-            touched = True
             console.print(f"[{style}]{label}[/] ({meaning}):")
             for path in paths:
                 console.print(f"  {path}")

@@ -18,6 +18,7 @@ from wizard.detect.network import check_listen, detect_health_path, detect_port
 from wizard.detect.runtime import detect_node_version, detect_package_manager
 from wizard.detect.services import ServiceCandidate, detect_services, service_folders, workspace_patterns
 from wizard.detect.signals import check_shutdown
+from wizard.names import service_slug
 
 
 def _locate(root: Path, found: Detection) -> App:
@@ -53,7 +54,7 @@ def _locate(root: Path, found: Detection) -> App:
 def _service_name(app: App, root: Path, found: Detection) -> None:
     raw = app.manifest.get("name")
     name = str(raw) if isinstance(raw, str) and raw else (app.root.resolve().name or root.resolve().name)
-    slug = re.sub(r"[^a-z0-9._-]+", "-", name.split("/")[-1].lower()).strip("-._")[:64].strip("-._")
+    slug = service_slug(name)
     if slug:
         source = f"{app.label('package.json')} name: {raw}" if raw else f"folder name: {name}"
         found.propose("service_name", slug, source)
@@ -108,7 +109,7 @@ def detect_service(root: Path, service: ServiceCandidate) -> Detection:
     found = Detection()
     app = App(root / service.path, service.path) if service.path != "." else App(root)
     found.propose("app_dir", service.path, service.evidence)
-    slug = re.sub(r"[^a-z0-9._-]+", "-", service.name.split("/")[-1].lower()).strip("-._")[:64].strip("-._")
+    slug = service_slug(service.name)
     if slug:
         named = (
             "nest-cli.json project" if service.kind == "nest-app" else f"{app.label('package.json')} name:"
