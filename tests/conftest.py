@@ -21,9 +21,12 @@ _OWN_CACHE: list[str] = []
 def pytest_configure(config: pytest.Config) -> None:
     """Give the run a template cache of its own, so a user's ~/.cache/ndw (filled by another
     checkout's template at the same version) can never change what the tests render."""
-    if not os.environ.get("NDW_CACHE_DIR"):
+    # pytest-xdist workers inherit the controller's environment: each makes its own cache too,
+    # as two processes resetting one cache repository under each other changed `_commit`.
+    if not os.environ.get("NDW_CACHE_DIR") or os.environ.get("NDW_TEST_OWN_CACHE"):
         _OWN_CACHE.append(tempfile.mkdtemp(prefix="ndw-test-cache-"))
         os.environ["NDW_CACHE_DIR"] = _OWN_CACHE[-1]
+        os.environ["NDW_TEST_OWN_CACHE"] = "1"
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
