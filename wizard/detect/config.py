@@ -1,0 +1,274 @@
+"""The configuration the app reads: environment variables, with defaults, required-ness and origin.
+
+Sources, strongest first: validation schemas (Joi, zod, envalid, `@t3-oss/env`, class-validator
+env classes), Nest's `ConfigService.get`/`getOrThrow`, `process.env` reads (dot, brackets,
+destructuring, `??`/`||` defaults, `registerAs` factories), Prisma's `env()`, then the project's
+`.env.example`/`.env.sample`. The variables become the `app_env` answer; the ones that name a
+service compose runs (database, Redis) become `env_map`, which compose.yaml wires to that service.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from wizard.detect.app import App
+from wizard.detect.model import Detection
+
+MAX_SCANNED_FILES = 400
+MAX_PLACES = 3
+SECRET_NAME = re.compile(r"(^|_)(SECRET|KEY|PASSWORD|PASS|TOKEN)$")
+# Read by Node, npm, CI or the shell, not settings of this app.
+IGNORED = re.compile(r"^(PATH|HOME|PWD|HOSTNAME|CI|TZ|TERM|SHELL|USER|npm_.*|NODE_OPTIONS|JEST_.*|VITEST.*)$")
+EXAMPLE_FILES = (".env.example", ".env.sample", ".env.template", ".env.dist", "example.env")
+NAME = r"[A-Z][A-Z0-9_]*"
+_LITERAL = r"""(?:(?P<q>['"`])((?:\\.|(?!(?P=q))[^\\\n])*)(?P=q)|(-?\d+(?:\.\d+)?)|(true|false))"""
+_PROCESS_ENV = re.compile(
+    rf"""process\.env(?:\.({NAME})\b|\[\s*['"]({NAME})['"]\s*\])"""
+    rf"""(?:\s*(\?\?|\|\|)\s*{_LITERAL})?"""
+)
+_DESTRUCTURE = re.compile(r"(?:const|let|var)\s*\{([^{}]*)\}\s*=\s*process\.env\b")
+_CONFIG_GET = re.compile(
+    rf"""\b\w*[cC]onfig\w*\s*\.\s*(get|getOrThrow)\s*(?:<[^>()]*>)?\(\s*['"]({NAME})['"]"""
+    rf"""(?:\s*,\s*{_LITERAL})?"""
+)
+_PRISMA_ENV = re.compile(rf"""\benv\(\s*['"]({NAME})['"]\s*\)""")
+# A schema entry: `NAME: Joi.string()...`, `NAME: z.string()`, `NAME: str({...})`.
+_SCHEMA_KEY = re.compile(
+    rf"""^[ \t]*['"]?({NAME})['"]?\s*:\s*(Joi\.|joi\.|z\.|(?:str|bool|num|email|host|port|url|json)\s*\()""",
+    re.MULTILINE,
+)
+_ENTRY_END = re.compile(rf"""\n[ \t]*(?:['"]?{NAME}['"]?\s*:|[}}\]])""")
+# class-validator env class: decorators, then `NAME!: string = 'x';`
+_CLASS_FIELD = re.compile(
+    rf"""((?:@\w+\([^()]*(?:\([^()]*\))?[^()]*\)\s*)+)({NAME})\s*([!?])?\s*:\s*[\w.<>| ]+?(?:\s*=\s*{_LITERAL})?\s*;"""
+)
+_DEFAULT_CALL = re.compile(rf"""\.default\(\s*{_LITERAL}\s*\)""")
+_DEFAULT_OPTION = re.compile(rf"""\b(?:default|devDefault)\s*:\s*{_LITERAL}""")
+# `function required(name) { ... process.env[name] ... }` or `const env = (key) => process.env[key]`.
+_HELPER = re.compile(
+    r"""(?:function\s+(\w+)\s*\(\s*(\w+)[^)]*\)|(?:const|let)\s+(\w+)\s*=\s*\(?\s*(\w+)[^)=]*\)?\s*=>)"""
+)
+_ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$")
+
+# Variables that point at a service compose runs, by name: role in compose.yaml.
+URL_ROLES = {
+    "db.url": (
+        "DATABASE_URL",
+        "DB_URL",
+        "POSTGRES_URL",
+        "POSTGRESQL_URL",
+        "PG_URL",
+        "PG_CONNECTION_STRING",
+        "DATABASE_CONNECTION_STRING",
+        "MYSQL_URL",
+    ),
+    "redis.url": ("REDIS_URL", "REDIS_URI", "REDIS_CONNECTION_STRING", "CACHE_URL"),
+}
+PART_PREFIXES = {
+    "db": ("DB_", "DATABASE_", "POSTGRES_", "POSTGRESQL_", "PG_", "PG", "TYPEORM_", "MYSQL_"),
+    "redis": ("REDIS_",),
+}
+PART_SUFFIXES = {
+    "host": ("HOST", "HOSTNAME"),
+    "port": ("PORT",),
+    "user": ("USER", "USERNAME"),
+    "password": ("PASSWORD", "PASS"),
+    "name": ("NAME", "DATABASE", "DB"),
+}
+
+
+@dataclass
+class EnvVar:
+    """One variable the app reads."""
+
+    name: str
+    required: bool = False
+    default: str | None = None
+    places: list[str] = field(default_factory=list)
+
+    @property
+    def secret(self) -> bool:
+        """Secret-looking by name (`*_SECRET`, `*_KEY`, `*_PASSWORD`, `*_TOKEN`)."""
+        return bool(SECRET_NAME.search(self.name))
+
+    def answer(self) -> dict[str, Any]:
+        """The variable as an `app_env` entry."""
+        entry: dict[str, Any] = {"name": self.name, "required": self.required, "secret": self.secret}
+        if self.default is not None:
+            entry["default"] = self.default
+        entry["read"] = ", ".join(self.places[:MAX_PLACES])
+        return entry
+
+
+@dataclass
+class EnvReads:
+    """Every variable found so far, in order of discovery."""
+
+    variables: dict[str, EnvVar] = field(default_factory=dict)
+
+    def add(self, name: str, place: str, *, required: bool = False, default: str | None = None) -> None:
+        """Record one read of `name` at `place`."""
+        if IGNORED.match(name):
+            return
+        var = self.variables.setdefault(name, EnvVar(name))
+        var.required = var.required or required
+        if var.default is None and default is not None:
+            var.default = default
+        if place not in var.places:
+            var.places.append(place)
+
+
+def _literal(match: re.Match[str], first: int) -> str | None:
+    """The literal captured by _LITERAL's four groups starting at group `first`."""
+    quoted, number, boolean = match.group(first + 1), match.group(first + 2), match.group(first + 3)
+    if match.group(first) is not None:
+        return str(quoted)
+    return number if number is not None else boolean
+
+
+def _line(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _scan_schema(text: str, where: str, reads: EnvReads) -> None:
+    """Joi, zod (and `@t3-oss/env`), envalid entries: required unless optional or defaulted."""
+    for match in _SCHEMA_KEY.finditer(text):
+        name, kind = match.group(1), match.group(2)
+        end = _ENTRY_END.search(text, match.end())
+        body = text[match.end() : end.start() if end else len(text)]
+        default_match = _DEFAULT_CALL.search(body) or _DEFAULT_OPTION.search(body)
+        default = _literal(default_match, 1) if default_match else None
+        if kind.lower().startswith("joi"):
+            required, library = ".required()" in body, "Joi"
+        elif kind.startswith("z."):
+            required = default is None and not re.search(r"\.(optional|nullish)\(\)", body)
+            library = "zod"
+        else:
+            required, library = default is None, "envalid"
+        place = f"{where}:{_line(text, match.start())} ({library})"
+        reads.add(name, place, required=required, default=default)
+
+
+def _scan_class(text: str, where: str, reads: EnvReads) -> None:
+    """class-validator env classes: decorated upper-case fields, optional with @IsOptional or `?`."""
+    if "class-validator" not in text:
+        return
+    for match in _CLASS_FIELD.finditer(text):
+        decorators, name, mark = match.group(1), match.group(2), match.group(3)
+        default = _literal(match, 4)
+        required = "@IsOptional" not in decorators and mark != "?" and default is None
+        reads.add(name, f"{where}:{_line(text, match.start(2))} (class-validator)", required=required,
+                  default=default)  # fmt: skip
+
+
+def _scan_code(text: str, where: str, reads: EnvReads) -> None:
+    """`process.env` reads, destructuring, ConfigService.get/getOrThrow, Prisma's env()."""
+    for match in _CONFIG_GET.finditer(text):
+        method, name = match.group(1), match.group(2)
+        reads.add(name, f"{where}:{_line(text, match.start())} (ConfigService.{method})",
+                  required=method == "getOrThrow", default=_literal(match, 3))  # fmt: skip
+    for match in _PROCESS_ENV.finditer(text):
+        name = match.group(1) or match.group(2)
+        default = _literal(match, 4) if match.group(3) else None
+        reads.add(name, f"{where}:{_line(text, match.start())}", default=default)
+    for match in _DESTRUCTURE.finditer(text):
+        for item in match.group(1).split(","):
+            found = re.match(rf"\s*({NAME})\s*(?::\s*\w+\s*)?(?:=\s*{_LITERAL})?\s*$", item)
+            if found:
+                reads.add(found.group(1), f"{where}:{_line(text, match.start())}",
+                          default=_literal(found, 2))  # fmt: skip
+    if "prisma/config" in text:
+        for match in _PRISMA_ENV.finditer(text):
+            reads.add(match.group(1), f"{where}:{_line(text, match.start())} (Prisma env())", required=True)
+
+
+def _helpers(texts: list[tuple[str, str]]) -> dict[str, bool]:
+    """Functions that read `process.env[param]`: name -> whether they throw when it is unset."""
+    found: dict[str, bool] = {}
+    for _, text in texts:
+        for match in _HELPER.finditer(text):
+            name, param = match.group(1) or match.group(3), match.group(2) or match.group(4)
+            body = text[match.end() : match.end() + 400]
+            if re.search(rf"process\.env\[\s*{re.escape(param)}\s*\]", body):
+                found[name] = "throw " in body or "process.exit" in body
+    return found
+
+
+def _scan_helper_calls(texts: list[tuple[str, str]], reads: EnvReads) -> None:
+    """Calls such as `required('SESSION_SECRET')` of a helper that reads process.env[name]."""
+    helpers = _helpers(texts)
+    if not helpers:
+        return
+    call = re.compile(rf"""\b({"|".join(map(re.escape, helpers))})\(\s*['"]({NAME})['"](?:\s*,\s*{_LITERAL})?""")
+    for where, text in texts:
+        for match in call.finditer(text):
+            default = _literal(match, 3)
+            reads.add(match.group(2), f"{where}:{_line(text, match.start())} ({match.group(1)}())",
+                      required=helpers[match.group(1)] and default is None, default=default)  # fmt: skip
+
+
+def _scan_examples(app: App, reads: EnvReads) -> None:
+    """Names listed in the project's own `.env.example` (or `.env.sample`)."""
+    for name in EXAMPLE_FILES:
+        text = app.text(name)
+        if not text:
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            match = _ENV_LINE.match(line)
+            if match and match.group(1).isupper():
+                reads.add(match.group(1), f"{app.label(name)}:{number}")
+
+
+def read_env(app: App) -> EnvReads:
+    """Every environment variable the app's code, schemas and example files name."""
+    reads = EnvReads()
+    files = app.source_files[:MAX_SCANNED_FILES]
+    texts = [(app.label(name), app.text(name) or "") for name in files]
+    for where, text in texts:
+        _scan_schema(text, where, reads)
+        _scan_class(text, where, reads)
+    for where, text in texts:
+        _scan_code(text, where, reads)
+    _scan_helper_calls(texts, reads)
+    for schema in ("prisma/schema.prisma", "schema.prisma"):
+        text = app.text(schema) or ""
+        for match in _PRISMA_ENV.finditer(text):
+            reads.add(match.group(1), f"{app.label(schema)}:{_line(text, match.start())}", required=True)
+    _scan_examples(app, reads)
+    return reads
+
+
+def role_of(name: str) -> str | None:
+    """The compose role a variable name points at (`db.host`, `redis.url`), or None."""
+    for role, names in URL_ROLES.items():
+        if name in names:
+            return role
+    for service, prefixes in PART_PREFIXES.items():
+        for prefix in prefixes:
+            if not name.startswith(prefix):
+                continue
+            rest = name[len(prefix) :]
+            for part, suffixes in PART_SUFFIXES.items():
+                if rest in suffixes and not (service == "redis" and part in ("user", "name")):
+                    return f"{service}.{part}"
+    return None
+
+
+def detect_config(app: App, found: Detection) -> None:
+    """Propose `app_env` (what the app reads) and `env_map` (what compose points at its services)."""
+    reads = read_env(app)
+    variables = list(reads.variables.values())
+    if not variables:
+        found.propose("app_env", [], "no process.env reads, config schema or .env.example found")
+        return
+    where = sorted({place.split(":")[0] for var in variables for place in var.places})
+    found.propose(
+        "app_env",
+        [var.answer() for var in variables],
+        f"{len(variables)} variables read in " + ", ".join(where[:4]) + (" ..." if len(where) > 4 else ""),
+    )
+    mapping = {var.name: role for var in variables if (role := role_of(var.name))}
+    if mapping:
+        found.propose("env_map", mapping, "variable names that point at the database or Redis")
