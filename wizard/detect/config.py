@@ -15,6 +15,7 @@ from typing import Any
 
 from wizard.detect.app import App
 from wizard.detect.model import Detection
+from wizard.env_block import BEGIN
 
 MAX_SCANNED_FILES = 400
 MAX_PLACES = 3
@@ -42,7 +43,8 @@ _SCHEMA_KEY = re.compile(
 _ENTRY_END = re.compile(rf"""\n[ \t]*(?:['"]?{NAME}['"]?\s*:|[}}\]])""")
 # class-validator env class: decorators, then `NAME!: string = 'x';`
 _CLASS_FIELD = re.compile(
-    rf"""((?:@\w+\([^()]*(?:\([^()]*\))?[^()]*\)\s*)+)({NAME})\s*([!?])?\s*:\s*[\w.<>| ]+?(?:\s*=\s*{_LITERAL})?\s*;"""
+    rf"""((?:@\w+\([^()]*(?:\([^()]*\))?[^()]*\)\s*)+)({NAME})\s*([!?])?\s*:\s*[\w.<>| ]+?"""
+    rf"""(?:\s*=\s*{_LITERAL})?\s*;"""
 )
 _DEFAULT_CALL = re.compile(rf"""\.default\(\s*{_LITERAL}\s*\)""")
 _DEFAULT_OPTION = re.compile(rf"""\b(?:default|devDefault)\s*:\s*{_LITERAL}""")
@@ -50,6 +52,11 @@ _DEFAULT_OPTION = re.compile(rf"""\b(?:default|devDefault)\s*:\s*{_LITERAL}""")
 _HELPER = re.compile(
     r"""(?:function\s+(\w+)\s*\(\s*(\w+)[^)]*\)|(?:const|let)\s+(\w+)\s*=\s*\(?\s*(\w+)[^)=]*\)?\s*=>)"""
 )
+# What compose.yaml itself reads from .env (the scaffold's own .env.example lists them).
+COMPOSE_OWNED = re.compile(
+    r"^(\w+_)?HOST_PORT$|^(WAIT_TIMEOUT|RUN_MIGRATIONS|POSTGRES_(USER|PASSWORD|DB)|MYSQL_(USER|PASSWORD|DATABASE|ROOT_PASSWORD))$"
+)
+GENERATED = "node-docker-wizard"
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$")
 
 # Variables that point at a service compose runs, by name: role in compose.yaml.
@@ -201,7 +208,8 @@ def _scan_helper_calls(texts: list[tuple[str, str]], reads: EnvReads) -> None:
     helpers = _helpers(texts)
     if not helpers:
         return
-    call = re.compile(rf"""\b({"|".join(map(re.escape, helpers))})\(\s*['"]({NAME})['"](?:\s*,\s*{_LITERAL})?""")
+    names = "|".join(map(re.escape, helpers))
+    call = re.compile(rf"""\b({names})\(\s*['"]({NAME})['"](?:\s*,\s*{_LITERAL})?""")
     for where, text in texts:
         for match in call.finditer(text):
             default = _literal(match, 3)
@@ -215,9 +223,11 @@ def _scan_examples(app: App, reads: EnvReads) -> None:
         text = app.text(name)
         if not text:
             continue
+        if BEGIN in text:
+            text = text[: text.index(BEGIN)]  # ndw's own block in a kept file
         for number, line in enumerate(text.splitlines(), 1):
             match = _ENV_LINE.match(line)
-            if match and match.group(1).isupper():
+            if match and match.group(1).isupper() and not COMPOSE_OWNED.match(match.group(1)):
                 reads.add(match.group(1), f"{app.label(name)}:{number}")
 
 
@@ -226,6 +236,7 @@ def read_env(app: App) -> EnvReads:
     reads = EnvReads()
     files = app.source_files[:MAX_SCANNED_FILES]
     texts = [(app.label(name), app.text(name) or "") for name in files]
+    texts = [(where, text) for where, text in texts if GENERATED not in text[:600]]  # ndw's own files
     for where, text in texts:
         _scan_schema(text, where, reads)
         _scan_class(text, where, reads)
