@@ -212,3 +212,30 @@ def test_kept_env_example_block_is_added_once() -> None:
     # A variable the scaffold no longer needs leaves the block; the user's lines stay.
     fewer = extend_kept_env(kept(text, "HOST_PORT=3000\n"))
     assert fewer.rendered.decode().count("POSTGRES_PASSWORD") == 0 and BEGIN in fewer.rendered.decode()
+
+
+def test_committed_env_file_and_dev_only_switch(tmp_path: Path) -> None:
+    """A tracked configs/.env loaded with dotenv: its variables reach .env.example, with a plain warning;
+    LOG_PRETTY, which loads the devDependency pino-pretty, gets its production value from compose."""
+    app = write_app(tmp_path, {
+        "src/index.js": (
+            "require('dotenv').config({ path: require('path').resolve(__dirname, '../configs/.env') });\n"
+            "const logger = require('pino')({\n"
+            "  transport: process.env.LOG_PRETTY === '1' ? { target: 'pino-pretty' } : undefined,\n"
+            "});\n"
+        ),
+        "configs/.env": "LOG_PRETTY=1\nAPP_NAME=nine\nSIGNING_KEY=abc\n",
+        ".gitignore": "node_modules\n",
+    }, {"dotenv": "^16.0.0", "pino": "^9.0.0"})  # fmt: skip
+    manifest = json.loads((app / "package.json").read_text())
+    (app / "package.json").write_text(json.dumps({**manifest, "devDependencies": {"pino-pretty": "^13.0.0"}}))
+    detection = detect(app)
+    found = {var["name"]: var for var in detection.values()["app_env"]}
+    assert found["APP_NAME"]["default"] == "nine" and "default" not in found["SIGNING_KEY"]
+    assert found["LOG_PRETTY"]["production"] == "0"
+    assert any("configs/.env" in warning and ".dockerignore" in warning for warning in detection.warnings)
+    answers = {"service_name": "nine", "app_env": list(found.values())}
+    files = render(answers)
+    env = yaml.safe_load(files["compose.yaml"])["services"]["app"]["environment"]
+    assert env["LOG_PRETTY"] == "0" and "pino-pretty is a devDependency" in files["compose.yaml"]
+    assert "APP_NAME=nine" in files[".env.example"] and "SIGNING_KEY=\n" in files[".env.example"]

@@ -9,6 +9,7 @@ service compose runs (database, Redis) become `env_map`, which compose.yaml wire
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,6 +95,9 @@ class EnvVar:
     required: bool = False
     default: str | None = None
     places: list[str] = field(default_factory=list)
+    # A development-only switch: the value compose sets, and the devDependency it would load.
+    production: str | None = None
+    dev_package: str = ""
 
     @property
     def secret(self) -> bool:
@@ -106,6 +110,9 @@ class EnvVar:
         if self.default is not None:
             entry["default"] = self.default
         entry["read"] = ", ".join(self.places[:MAX_PLACES])
+        if self.production is not None:
+            entry["production"] = self.production
+            entry["why"] = f"{self.dev_package} is a devDependency, not in the image"
         return entry
 
 
@@ -231,7 +238,99 @@ def _scan_examples(app: App, reads: EnvReads) -> None:
                 reads.add(match.group(1), f"{app.label(name)}:{number}")
 
 
-def read_env(app: App) -> EnvReads:
+_LOADS = re.compile(
+    r"""(?:\bdotenv\b[\s\S]{0,40}?\.config|\bconfig|loadEnvFile|envFilePath)\s*(?:\(|:)\s*([^;]{0,240})"""
+)
+_LOADED_PATH = re.compile(r"""['"`]([^'"`\s]*(?:\.env[\w.-]*|\.json))['"`]""")
+_COMPARED = re.compile(rf"""process\.env\.({NAME})\s*===?\s*['"](\w+)['"]""")
+FALSE_FOR = {"1": "0", "true": "false", "yes": "no", "on": "off"}
+
+
+def _ignored_by_git(app: App, relative: str) -> bool:
+    """Whether a .gitignore of the app lists the file (then it is local, not committed configuration)."""
+    name = relative.rsplit("/", 1)[-1]
+    for line in (app.text(".gitignore") or "").splitlines():
+        pattern = line.strip().lstrip("/")
+        if (
+            pattern
+            and not pattern.startswith(("#", "!"))
+            and (fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(relative, pattern))
+        ):
+            return True
+    return False
+
+
+def _resolve_loaded(app: App, written: str) -> str | None:
+    """The file a load call names, relative to the app ('../configs/.env' from src/ -> configs/.env)."""
+    parts = [part for part in written.replace("\\", "/").split("/") if part not in ("", ".", "..")]
+    for start in range(len(parts)):
+        candidate = "/".join(parts[start:])
+        if candidate and app.exists(candidate):
+            return candidate
+    return None
+
+
+def _scan_loaded_files(app: App, texts: list[tuple[str, str]], reads: EnvReads, found: Detection) -> None:
+    """Committed files the app loads at start-up (dotenv, loadEnvFile, Nest envFilePath)."""
+    seen: set[str] = set()
+    for where, text in texts:
+        for match in _LOADS.finditer(text):
+            for literal in _LOADED_PATH.findall(match.group(1)):
+                loaded = _resolve_loaded(app, literal)
+                if (
+                    not loaded
+                    or loaded in seen
+                    or loaded.endswith(EXAMPLE_FILES)
+                    or _ignored_by_git(app, loaded)
+                ):
+                    continue
+                seen.add(str(loaded))
+                place = f"{where}:{_line(text, match.start())}"
+                _committed_file(app, str(loaded), place, reads, found)
+
+
+def _committed_file(app: App, loaded: str, place: str, reads: EnvReads, found: Detection) -> None:
+    """Its variables join app_env (values of non-secrets as defaults); say plainly it is not in the image."""
+    name = loaded.rsplit("/", 1)[-1]
+    if name.startswith(".env"):
+        for number, line in enumerate((app.text(loaded) or "").splitlines(), 1):
+            match = _ENV_LINE.match(line)
+            if match and not SECRET_NAME.search(match.group(1)):
+                value = match.group(2).strip().strip("'\"")
+                reads.add(match.group(1), f"{app.label(loaded)}:{number}", default=value or None)
+            elif match:
+                reads.add(match.group(1), f"{app.label(loaded)}:{number}")
+        found.warn(
+            f"{place} loads {app.label(loaded)}, a committed file (not in .gitignore), but .dockerignore "
+            "keeps .env files out of the image, so the app starts without it there; its variables are "
+            "listed in .env.example so compose passes them from .env "
+            "(put real secrets only in .env, never in a committed file)."
+        )
+    else:
+        found.warn(
+            f"{place} loads {app.label(loaded)} at start-up; an image with a build step copies only the "
+            "build output, so add a COPY line for it to the Dockerfile's runtime stage if the app misses it."
+        )
+
+
+def _dev_only_switches(app: App, texts: list[tuple[str, str]], reads: EnvReads) -> None:
+    """Variables that switch on a devDependency at run time (`LOG_PRETTY` -> pino-pretty)."""
+    dev = {name for name, (_, kind) in app.deps.items() if kind == "devDependencies"}
+    for _, text in texts:
+        for package in dev:
+            for mention in re.finditer(rf"""['"]{re.escape(package)}['"]""", text):
+                lines = text[: mention.start()].count("\n")
+                window = "\n".join(text.splitlines()[max(0, lines - 3) : lines + 4])
+                for name in set(re.findall(rf"process\.env\.({NAME})", window)):
+                    var = reads.variables.get(name)
+                    if var is None:
+                        continue
+                    compared = dict(_COMPARED.findall(window)).get(name)
+                    var.production = FALSE_FOR.get(compared.lower(), "") if compared else ""
+                    var.dev_package = package
+
+
+def read_env(app: App, found: Detection | None = None) -> EnvReads:
     """Every environment variable the app's code, schemas and example files name."""
     reads = EnvReads()
     files = app.source_files[:MAX_SCANNED_FILES]
@@ -243,6 +342,8 @@ def read_env(app: App) -> EnvReads:
     for where, text in texts:
         _scan_code(text, where, reads)
     _scan_helper_calls(texts, reads)
+    _scan_loaded_files(app, texts, reads, found if found is not None else Detection())
+    _dev_only_switches(app, texts, reads)
     for schema in ("prisma/schema.prisma", "schema.prisma"):
         text = app.text(schema) or ""
         for match in _PRISMA_ENV.finditer(text):
@@ -269,7 +370,7 @@ def role_of(name: str) -> str | None:
 
 def detect_config(app: App, found: Detection) -> None:
     """Propose `app_env` (what the app reads) and `env_map` (what compose points at its services)."""
-    reads = read_env(app)
+    reads = read_env(app, found)
     variables = list(reads.variables.values())
     if not variables:
         found.propose("app_env", [], "no process.env reads, config schema or .env.example found")
