@@ -44,7 +44,7 @@ const attempt = () => {
   });
 };
 attempt();
-' "$1" "$(printenv "$1" || true)" "$WAIT_TIMEOUT" "$2"
+' "$1" "$2" "$WAIT_TIMEOUT" "$3"
 }
 
 wait_for DATABASE_URL "${DATABASE_URL:-}" 5432

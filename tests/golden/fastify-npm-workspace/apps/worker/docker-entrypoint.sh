@@ -44,7 +44,7 @@ const attempt = () => {
   });
 };
 attempt();
-' "$1" "$(printenv "$1" || true)" "$WAIT_TIMEOUT" "$2"
+' "$1" "$2" "$WAIT_TIMEOUT" "$3"
 }
 
 # Only where REDIS_URL is set: a one-off command such as the migration job has no Redis.
