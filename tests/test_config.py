@@ -239,3 +239,17 @@ def test_committed_env_file_and_dev_only_switch(tmp_path: Path) -> None:
     env = yaml.safe_load(files["compose.yaml"])["services"]["app"]["environment"]
     assert env["LOG_PRETTY"] == "0" and "pino-pretty is a devDependency" in files["compose.yaml"]
     assert "APP_NAME=nine" in files[".env.example"] and "SIGNING_KEY=\n" in files[".env.example"]
+
+
+def test_ndw_detect_shows_variables_one_per_line_and_round_trips(tmp_path: Path) -> None:
+    """`ndw detect` lists the variables and the mapping readably; the file is a valid answers file."""
+    from wizard.detect_output import answers_yaml
+    from wizard.worker import Worker
+
+    resolution = Worker(CONFIG_APPS / "secrets-redis").resolve()
+    text = answers_yaml(resolution, CONFIG_APPS / "secrets-redis")
+    assert "  - {name: JWT_SECRET, required: true, secret: true, read: 'src/env.js:8 (envalid)'}" in text
+    assert "# env_map: from variable names that point at the database or Redis" in text
+    loaded = yaml.safe_load(text)
+    assert loaded["env_map"] == {"REDIS_HOST": "redis.host", "REDIS_PORT": "redis.port"}
+    assert loaded["app_env"] == resolution.by_name()["app_env"].value
