@@ -249,7 +249,7 @@ def test_ndw_detect_shows_variables_one_per_line_and_round_trips(tmp_path: Path)
     resolution = Worker(CONFIG_APPS / "secrets-redis").resolve()
     text = answers_yaml(resolution, CONFIG_APPS / "secrets-redis")
     assert "  - {name: JWT_SECRET, required: true, secret: true, read: 'src/env.js:8 (envalid)'}" in text
-    assert "# env_map: from variable names that point at the database or Redis" in text
+    assert "env_map:  # from variable names that point at the database or Redis" in text
     loaded = yaml.safe_load(text)
     assert loaded["env_map"] == {"REDIS_HOST": "redis.host", "REDIS_PORT": "redis.port"}
     assert loaded["app_env"] == resolution.by_name()["app_env"].value

@@ -46,7 +46,7 @@ def answers_yaml(resolution: Resolution, root: Path, given: Sequence[str] = ()) 
         if question.error:
             why += f"; INVALID: {question.error}"
         if isinstance(question.value, (list, dict)) and question.value:
-            lines.extend([f"# {question.name}: {why}", *_structured(question.name, question.value)])
+            lines.extend(_structured(question.name, question.value, why))
             continue
         rendered = yaml.safe_dump({question.name: question.value}, default_flow_style=False, width=10_000)
         lines.append(f"{rendered.rstrip()}  # {why}")
@@ -58,8 +58,8 @@ def _flow(value: object) -> str:
     return yaml.safe_dump(value, default_flow_style=True, width=10_000, sort_keys=False).strip()
 
 
-def _structured(name: str, value: list[object] | dict[object, object]) -> list[str]:
+def _structured(name: str, value: list[object] | dict[object, object], why: str) -> list[str]:
     """A list or mapping answer (the app's variables, the env mapping) with one entry per line."""
     if isinstance(value, dict):
-        return [f"{name}:", *(f"  {_flow({key: item})[1:-1]}" for key, item in value.items())]
-    return [f"{name}:", *(f"  - {_flow(item)}" for item in value)]
+        return [f"{name}:  # {why}", *(f"  {_flow({key: item})[1:-1]}" for key, item in value.items())]
+    return [f"{name}:  # {why}", *(f"  - {_flow(item)}" for item in value)]
