@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -151,6 +152,7 @@ def test_detect_output_round_trips_through_init(run_ndw: Run, express_app: Path,
     other = tmp_path / "copy"
     other.mkdir()
     (other / "package.json").write_bytes((express_app / "package.json").read_bytes())
+    shutil.copytree(express_app / "src", other / "src")  # the variables it reads are answers too
     assert run_ndw("init", express_app, "--answers", answers)[0] == 0
     assert run_ndw("init", other, "--defaults")[0] == 0
     for name in ("Dockerfile", ".copier-answers.yml"):
