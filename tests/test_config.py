@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.test_update import git, history  # noqa: F401 (the template history fixture)
 from wizard.detect import detect
 from wizard.env_block import BEGIN, extend_kept_env
 from wizard.plan import FileChange, Status
@@ -253,3 +254,22 @@ def test_ndw_detect_shows_variables_one_per_line_and_round_trips(tmp_path: Path)
     loaded = yaml.safe_load(text)
     assert loaded["env_map"] == {"REDIS_HOST": "redis.host", "REDIS_PORT": "redis.port"}
     assert loaded["app_env"] == resolution.by_name()["app_env"].value
+
+
+@pytest.mark.usefixtures("history")
+def test_update_keeps_one_block_in_a_kept_env_example(tmp_path: Path, run_ndw: Any) -> None:
+    """init appends the block to the user's .env.example; a later `ndw update` does not add another."""
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "package.json").write_text('{"name": "orders-api", "dependencies": {"express": "^5.0.0"}}\n')
+    (project / ".env.example").write_text("SESSION_SECRET=\n")
+    status, out, err = run_ndw("init", project, "--defaults", "--set", "orm=drizzle")
+    assert status == 0, err
+    assert "appended a marked block" in out
+    for args in (["init", "--quiet"], ["add", "--all"], ["commit", "--quiet", "-m", "scaffold"]):
+        git(project, *args)
+    status, out, err = run_ndw("update", project, "--set", "redis=true")
+    assert status == 0, err
+    text = (project / ".env.example").read_text()
+    assert text.startswith("SESSION_SECRET=\n")
+    assert text.count(BEGIN) == 1 and text.count("POSTGRES_PASSWORD=") == 1
