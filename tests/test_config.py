@@ -21,6 +21,7 @@ CONFIG_APPS = Path(__file__).resolve().parent / "fixtures" / "config-apps"
 
 def write_app(root: Path, files: dict[str, str], deps: dict[str, str] | None = None) -> Path:
     """A minimal app with package.json and FILES."""
+    root.mkdir(parents=True, exist_ok=True)
     manifest = {"name": "cfg", "dependencies": {"express": "^5.0.0", **(deps or {})}}
     (root / "package.json").write_text(json.dumps(manifest))
     for name, text in files.items():
@@ -273,3 +274,25 @@ def test_update_keeps_one_block_in_a_kept_env_example(tmp_path: Path, run_ndw: A
     text = (project / ".env.example").read_text()
     assert text.startswith("SESSION_SECRET=\n")
     assert text.count(BEGIN) == 1 and text.count("POSTGRES_PASSWORD=") == 1
+
+
+def test_committed_config_a_built_app_loads_is_named_plainly(tmp_path: Path) -> None:
+    """node-config's config/default.json: a built image lacks it, so say so; without a build, no warning."""
+    app = write_app(tmp_path, {
+        "src/main.ts": "import config from 'config';\nconst port = config.get('port');\n",
+        "config/default.json": '{"port": 3000}\n',
+        "tsconfig.json": "{}\n",
+    }, {"config": "^3.3.0", "@nestjs/core": "^12.0.0"})  # fmt: skip
+    manifest = json.loads((app / "package.json").read_text())
+    (app / "package.json").write_text(json.dumps({**manifest, "scripts": {"build": "nest build"}}))
+    detection = detect(app)
+    assert detection.values()["build_command"]
+    assert any("config/default.json" in w and "COPY config/default.json" in w for w in detection.warnings)
+    # Plain JavaScript, no build step: the image copies the whole folder, config/ included.
+    plain = write_app(
+        tmp_path / "plain",
+        {"src/index.js": "const config = require('config');\n", "config/default.json": '{"port": 3000}\n'},
+        {"config": "^3.3.0"},
+    )
+    assert not detect(plain).values()["build_command"]
+    assert not any("config/default.json" in w for w in detect(plain).warnings)

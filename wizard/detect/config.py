@@ -306,11 +306,29 @@ def _committed_file(app: App, loaded: str, place: str, reads: EnvReads, found: D
             "listed in .env.example so compose passes them from .env "
             "(put real secrets only in .env, never in a committed file)."
         )
-    else:
-        found.warn(
-            f"{place} loads {app.label(loaded)} at start-up; an image with a build step copies only the "
-            "build output, so add a COPY line for it to the Dockerfile's runtime stage if the app misses it."
-        )
+    elif found.values().get("build_command"):
+        _not_in_image(app, loaded, f"{place} loads {app.label(loaded)}", found)
+
+
+def _not_in_image(app: App, loaded: str, why: str, found: Detection) -> None:
+    """A committed file the built app reads at start-up: the runtime stage copies only the build output."""
+    found.warn(
+        f"{why} at start-up, but the image's runtime stage copies only the build output, package.json "
+        f"and node_modules, so the app would start without it: add `COPY {app.label(loaded)} ./{loaded}` "
+        "to the Dockerfile's runtime stage (or pass those settings as environment variables in .env)."
+    )
+
+
+def _node_config_files(app: App, found: Detection) -> None:
+    """node-config (`config` package) reads config/*.json|yml from the working directory at start-up."""
+    if "config" not in app.deps or not found.values().get("build_command"):
+        return
+    for name in ("default", "production"):
+        for suffix in (".json", ".json5", ".yml", ".yaml", ".js", ".cjs", ".ts"):
+            path = f"config/{name}{suffix}"
+            if app.exists(path):
+                reader = f"node-config ({app.dep_source('config')}) reads {app.label(path)}"
+                _not_in_image(app, path, reader, found)
 
 
 def _dev_only_switches(app: App, texts: list[tuple[str, str]], reads: EnvReads) -> None:
@@ -371,6 +389,7 @@ def role_of(name: str) -> str | None:
 def detect_config(app: App, found: Detection) -> None:
     """Propose `app_env` (what the app reads) and `env_map` (what compose points at its services)."""
     reads = read_env(app, found)
+    _node_config_files(app, found)
     variables = list(reads.variables.values())
     if not variables:
         found.propose("app_env", [], "no process.env reads, config schema or .env.example found")
