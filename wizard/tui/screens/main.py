@@ -66,7 +66,7 @@ class MainScreen(Screen[None]):
                         yield Static(group, classes="group", id=self._group_id(group))
                     if question.hidden and not config_shown:
                         config_shown = True  # detection-fed answers share one read-only section
-                        yield ConfigSection(id="config-section")
+                        yield ConfigSection.of(resolution, id="config-section")
                     elif not question.hidden:
                         yield QuestionField(question)
             yield PreviewPane(self.session.worker.target, id="preview")

@@ -44,9 +44,25 @@ def config_text(app_env: Any, env_map: Any) -> str:
 class ConfigSection(Static):
     """The Configuration group's body: detected variables and their mapping (read-only)."""
 
+    @classmethod
+    def of(cls, resolution: Resolution, id: str | None = None) -> ConfigSection:
+        """The section, filled from the start (its height must not change after the first frame)."""
+        section = cls(_text(resolution), id=id)
+        section.shown = _text(resolution)
+        return section
+
+    shown: str = ""
+
     def show(self, resolution: Resolution) -> None:
-        """Show the variables and mapping of this resolution."""
-        questions = resolution.by_name()
-        app_env = questions["app_env"].value if "app_env" in questions else []
-        env_map = questions["env_map"].value if "env_map" in questions else {}
-        self.update(config_text(app_env, env_map))
+        """Show the variables and mapping of this resolution (only when they changed)."""
+        text = _text(resolution)
+        if text != self.shown:
+            self.shown = text
+            self.update(text)
+
+
+def _text(resolution: Resolution) -> str:
+    questions = resolution.by_name()
+    app_env = questions["app_env"].value if "app_env" in questions else []
+    env_map = questions["env_map"].value if "env_map" in questions else {}
+    return config_text(app_env, env_map)
