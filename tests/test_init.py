@@ -149,7 +149,8 @@ def test_detect_output_round_trips_through_init(run_ndw: Run, express_app: Path,
     assert "# from package.json" in detected
     answers = tmp_path / "a.yml"
     answers.write_text(detected)
-    # The same app (its lockfile and routes decide the install and the health check).
+    # The same app: its lockfile and routes decide the install and the health check, and the
+    # variables it reads are answers too.
     other = tmp_path / "copy" / express_app.name
     shutil.copytree(express_app, other)
     assert run_ndw("init", express_app, "--answers", answers)[0] == 0
@@ -191,11 +192,12 @@ def test_an_existing_env_example_is_kept_and_its_missing_variables_named(
     (express_app / ".env.example").write_text(mine)
     status, out, err = run_ndw("init", express_app, "--defaults", "--set", "database=postgresql")
     assert status == 0, err
-    assert (express_app / ".env.example").read_text() == mine
-    assert "Kept your .env.example. Add what the containers read: " in out
-    listed = out.split("Add what the containers read: ")[1].splitlines()[0].split(", ")
-    assert "POSTGRES_PASSWORD" in listed
-    assert "SESSION_SECRET" not in listed
+    kept = (express_app / ".env.example").read_text()
+    assert kept.startswith(mine)
+    assert "Kept your .env.example and appended a marked block with what compose reads: " in out
+    listed = out.split("with what compose reads: ")[1].splitlines()[0].split(", ")
+    assert "POSTGRES_PASSWORD" in listed and "POSTGRES_PASSWORD=" in kept
+    assert "SESSION_SECRET" not in listed and kept.count("SESSION_SECRET=") == 1
 
 
 def test_naming_an_app_folder_detects_that_app(run_ndw: Run, tmp_path: Path) -> None:

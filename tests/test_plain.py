@@ -39,7 +39,7 @@ def keys_for(worker: Worker, wanted: dict[str, Any], detours: dict[str, list[Any
     keys = []
     for name in [q.name for q in worker.resolve().questions]:
         question = worker.resolve(so_far).by_name()[name]
-        if not question.applies:
+        if not question.applies or question.hidden:  # detection-fed, never prompted
             continue
         value = wanted.get(name, question.value)
         for attempt in [*detours.get(name, []), value]:

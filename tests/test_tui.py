@@ -415,3 +415,18 @@ def test_invalid_answer_snapshot(express_app: Path, snap_compare: Any) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=break_the_name)
+
+
+@in_event_loop
+async def test_configuration_section_lists_variables(tmp_path: Path, previewer: Previewer) -> None:
+    """The detected app variables get their own read-only section, with what compose points where."""
+    app_dir = Path(shutil.copytree(REPO_ROOT / "tests/fixtures/config-apps/parts-joi", tmp_path / "app"))
+    app = WizardApp(Session(Worker(app_dir), {}), previewer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = pilot.app.screen
+        assert not {"app_env", "env_map"} & {f.question.name for f in screen.query(QuestionField)}
+        text = str(screen.query_one("#config-section", Static).render())
+        assert "8 variables the app reads" in text
+        assert "DB_HOST  → database host" in text
+        assert "AUDIT_TOKEN  from .env · required, secret" in text

@@ -39,12 +39,27 @@ def answers_yaml(resolution: Resolution, root: Path, given: Sequence[str] = ()) 
         if question.group != group:
             group = question.group
             lines.append(f"\n# {group}")
-        rendered = yaml.safe_dump({question.name: question.value}, default_flow_style=False, width=10_000)
         why = {
             "detected": f"from {question.source}",
             "answer": "the service you named" if question.name in given else "your answer",
         }.get(question.origin, "template default")
         if question.error:
             why += f"; INVALID: {question.error}"
+        if isinstance(question.value, (list, dict)) and question.value:
+            lines.extend(_structured(question.name, question.value, why))
+            continue
+        rendered = yaml.safe_dump({question.name: question.value}, default_flow_style=False, width=10_000)
         lines.append(f"{rendered.rstrip()}  # {why}")
     return "\n".join(lines) + "\n"
+
+
+def _flow(value: object) -> str:
+    """One YAML value on one line, keys in their own order."""
+    return yaml.safe_dump(value, default_flow_style=True, width=10_000, sort_keys=False).strip()
+
+
+def _structured(name: str, value: list[object] | dict[object, object], why: str) -> list[str]:
+    """A list or mapping answer (the app's variables, the env mapping) with one entry per line."""
+    if isinstance(value, dict):
+        return [f"{name}:  # {why}", *(f"  {_flow({key: item})[1:-1]}" for key, item in value.items())]
+    return [f"{name}:  # {why}", *(f"  - {_flow(item)}" for item in value)]

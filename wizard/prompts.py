@@ -28,7 +28,7 @@ def ask_plain(session: Session, *, input: Input | None = None, output: Output | 
     try:
         for name in [question.name for question in session.resolution.questions]:
             question = session.resolution.by_name()[name]
-            if question.applies:
+            if question.applies and not question.hidden:
                 session.set(name, _ask_until_valid(session, question, io))
         answers = session.resolution.require_valid()
         return Settled(answers, force=_confirm_replacing(session, answers, io))

@@ -42,6 +42,7 @@ class ResolvedQuestion:
     origin: Origin
     source: str = ""
     error: str | None = None
+    hidden: bool = False  # detection-fed (copier.yml `_ndw_hidden`): never prompted for
 
     @property
     def allowed(self) -> str:
@@ -104,6 +105,7 @@ class QuestionSet:
             raise TemplateError(f"cannot load the template at {self.template}: {error}") from error
         groups = self._template.config_data.get("ndw_groups", {})
         self._groups = {name: str(title) for title, names in groups.items() for name in names}
+        self._hidden = frozenset(self._template.config_data.get("ndw_hidden", ()))
         missing = set(self._questions_data) - set(self._groups)
         if missing:
             raise TemplateError(f"copier.yml: questions without a group in _ndw_groups: {sorted(missing)}")
@@ -204,6 +206,7 @@ class QuestionSet:
                     origin=origin,
                     source=sources.get(name, "") if origin == "detected" else "",
                     error=problem if applies else None,
+                    hidden=name in self._hidden,
                 )
             )
         unknown = tuple(sorted(set(given) - set(self._questions_data)))

@@ -11,6 +11,7 @@ from typing import Any
 
 from wizard.compose_root import ROOT_COMPOSE, include_change, root_compose_change
 from wizard.detect import Detection, ServiceCandidate, detect, detect_service, detect_services
+from wizard.env_block import extend_kept_env
 from wizard.errors import NotNodeProjectError, UnmanagedFilesError, UsageError, show_value
 from wizard.plan import FileChange, Plan
 from wizard.questions import QuestionSet, Resolution
@@ -102,6 +103,7 @@ class Worker:
         shared = ["/.dockerignore"] if app_dir != "." else []
         with rendered_scaffold(answers) as rendered:
             plan = Plan.compare(rendered, self.target, seeds=[*seed_patterns(), *shared])
+        plan = Plan(tuple(extend_kept_env(change) for change in plan.changes))
         if app_dir == ".":
             return plan
         return plan.plus(include_change(self.target, f"{app_dir}/{ROOT_COMPOSE}", root_compose))

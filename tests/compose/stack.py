@@ -27,7 +27,7 @@ from tests.support.apps import ANSWERS_FILE, FixtureApp
 from tests.support.containers import Containers
 from tests.support.postgres import free_port
 
-SECRET_KEY = re.compile(r"(PASSWORD|SECRET|TOKEN)$")
+SECRET_KEY = re.compile(r"(PASSWORD|SECRET|TOKEN|_KEY)$")
 # What the stack tests measured (label -> seconds), printed in the terminal summary.
 TIMINGS: dict[str, float] = {}
 

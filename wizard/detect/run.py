@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from wizard.detect.app import App
+from wizard.detect.config import detect_config
 from wizard.detect.data import detect_data
 from wizard.detect.entry import detect_build_and_entry, detect_framework
 from wizard.detect.files import clean_rel
@@ -73,6 +74,7 @@ def _read_app(app: App, found: Detection) -> None:
     detect_health_path(app, found, framework)
     check_listen(app, found, framework)
     check_shutdown(app, found, framework)
+    detect_config(app, found)
 
 
 def _pnpm_injects(root: Path) -> bool:
@@ -102,6 +104,7 @@ def _read_nest_app(root: Path, service: ServiceCandidate, found: Detection, mana
     detect_health_path(code, found, framework)
     check_listen(code, found, framework)
     check_shutdown(code, found, framework)
+    detect_config(code, found)
 
 
 def detect_service(root: Path, service: ServiceCandidate) -> Detection:

@@ -8,11 +8,12 @@ import { pathToFileURL } from "node:url";
 
 const timeoutSeconds = Number(process.env.WAIT_TIMEOUT || 60);
 
-// Open a TCP connection to the host in the URL held by `name` until it answers or the timeout passes.
-async function waitFor(name, defaultPort) {
+// Open a TCP connection to the host in `raw` (read from the variable `name`) until it answers or
+// the timeout passes.
+async function waitFor(name, raw, defaultPort) {
   let url;
   try {
-    url = new URL(process.env[name] ?? "");
+    url = new URL(raw);
   } catch {
     console.error(name + " is not set or not a URL");
     process.exit(2);
@@ -43,7 +44,7 @@ async function waitFor(name, defaultPort) {
   }
 }
 
-await waitFor("DATABASE_URL", 3306);
+await waitFor("DATABASE_URL", process.env.DATABASE_URL ?? "", 3306);
 
 if (process.env.RUN_MIGRATIONS === "true") {
   console.error("Running database migrations (the Drizzle migrations in drizzle/)");

@@ -16,6 +16,7 @@ from wizard.errors import TemplateError
 from wizard.interactive import Session, Settled
 from wizard.tui.screens.confirm import ConfirmReplace
 from wizard.tui.screens.save import SaveAnswers
+from wizard.tui.widgets.config import ConfigSection
 from wizard.tui.widgets.field import QuestionField
 from wizard.tui.widgets.preview import PreviewPane
 
@@ -58,12 +59,16 @@ class MainScreen(Screen[None]):
         )
         with Horizontal(id="body"):
             with VerticalScroll(id="form"):
-                group = ""
+                group, config_shown = "", False
                 for question in resolution.questions:
                     if question.group != group:
                         group = question.group
                         yield Static(group, classes="group", id=self._group_id(group))
-                    yield QuestionField(question)
+                    if question.hidden and not config_shown:
+                        config_shown = True  # detection-fed answers share one read-only section
+                        yield ConfigSection.of(resolution, id="config-section")
+                    elif not question.hidden:
+                        yield QuestionField(question)
             yield PreviewPane(self.session.worker.target, id="preview")
         yield Static("", id="status")
         yield Footer()
@@ -113,6 +118,8 @@ class MainScreen(Screen[None]):
         for field in self.query(QuestionField):
             name = field.question.name
             field.show(questions[name], edited=self.session.is_edited(name), detected=detected.get(name))
+        for section in self.query(ConfigSection):
+            section.show(resolution)
         for title in {q.group for q in resolution.questions}:
             visible = any(q.applies for q in resolution.questions if q.group == title)
             self.query_one(f"#{self._group_id(title)}").display = visible

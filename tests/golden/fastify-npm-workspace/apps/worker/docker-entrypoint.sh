@@ -5,8 +5,8 @@ set -eu
 
 WAIT_TIMEOUT="${WAIT_TIMEOUT:-60}"
 
-# wait_for VAR DEFAULT_PORT: open a TCP connection to the host in the URL held by VAR until it
-# answers or WAIT_TIMEOUT seconds pass. The image has no nc or curl; Node can open a socket.
+# wait_for NAME URL DEFAULT_PORT: open a TCP connection to the host in URL (read from the
+# variable NAME) until it answers or WAIT_TIMEOUT seconds pass. The image has no nc or curl; Node can open a socket.
 wait_for() {
   node -e '
 const net = require("node:net");
@@ -44,12 +44,12 @@ const attempt = () => {
   });
 };
 attempt();
-' "$1" "$(printenv "$1" || true)" "$WAIT_TIMEOUT" "$2"
+' "$1" "$2" "$WAIT_TIMEOUT" "$3"
 }
 
 # Only where REDIS_URL is set: a one-off command such as the migration job has no Redis.
 if [ -n "${REDIS_URL:-}" ]; then
-  wait_for REDIS_URL 6379
+  wait_for REDIS_URL "${REDIS_URL:-}" 6379
 fi
 
 exec "$@"
