@@ -82,6 +82,7 @@ def next_steps(paths: list[str]) -> str:
             "Next:\n"
             "  cp .env.example .env   # then set the passwords\n"
             "  docker compose up --build\n"
+            "  ndw verify             # prove the image builds, starts healthy and stops\n"
             "  See DOCKER.md for the details."
         )
     guides = ", ".join(f"{folder}/DOCKER.md" for folder in folders)
@@ -89,6 +90,7 @@ def next_steps(paths: list[str]) -> str:
         "Next, from the repository root:\n"
         f"  cp {folders[0]}/.env.example .env   # then set the passwords\n"
         "  docker compose up --build   # every service the root compose.yaml includes\n"
+        f"  ndw verify --service {folders[0]}   # prove the image builds, starts healthy and stops\n"
         f"  See {guides} for the details."
     )
 
