@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.test_init import tree_state
+from wizard import env_block
 
 Run = Callable[..., tuple[int, str, str]]
 ORDERS_API = REPO_ROOT / "examples" / "orders-api"
@@ -166,9 +167,10 @@ def test_a_signal_during_the_swap_is_held_and_the_write_completes(
     handler = signal.getsignal(signum)
     status, out, err = run_ndw("init", orders_api, "--defaults")
     assert status == 0, err
-    assert "Wrote 7 file(s)" in out
+    assert "Wrote 8 file(s)" in out  # 7 new files, and the block appended to the kept .env.example
     assert signal.Signals(signum).name in err and "the write was finished first" in err
     assert (orders_api / "docker" / "migrate.mjs").is_file()
+    assert env_block.BEGIN in (orders_api / ".env.example").read_text()
     assert signal.getsignal(signum) == handler
 
 
