@@ -12,22 +12,16 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from wizard.plan import FileChange, Status
+from wizard.plan import FileChange, Status, env_keys
 
 BEGIN = "# >>> node-docker-wizard: variables docker compose reads (fill in the empty ones) >>>"
 END = "# <<< node-docker-wizard <<<"
-_ASSIGNMENT = re.compile(r"^\s*#?\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=")
 _BLOCK = re.compile(rf"\n*^{re.escape(BEGIN)}$.*?^{re.escape(END)}$\n?", re.MULTILINE | re.DOTALL)
 
 
 def without_block(text: str) -> str:
     """The user's text, without ndw's block."""
     return _BLOCK.sub("\n", text).rstrip("\n") + "\n" if BEGIN in text else text
-
-
-def env_keys(text: str) -> set[str]:
-    """Variables assigned in a dotenv text (commented-out examples count too)."""
-    return {match.group(1) for line in text.splitlines() if (match := _ASSIGNMENT.match(line))}
 
 
 def missing_lines(rendered: str, have: set[str]) -> tuple[list[str], list[str]]:
@@ -58,7 +52,7 @@ def extend_kept_env(change: FileChange) -> FileChange:
         return change
     existing = change.existing.decode("utf-8", errors="replace")
     body = without_block(existing)
-    lines, _ = missing_lines(change.rendered.decode("utf-8", errors="replace"), env_keys(body))
+    lines, _ = missing_lines(change.rendered.decode("utf-8", errors="replace"), set(env_keys(body)))
     text = body if not lines else body.rstrip("\n") + "\n\n" + "\n".join([BEGIN, *lines, END]) + "\n"
     if text == existing:
         return change
@@ -71,4 +65,4 @@ def added_keys(change: FileChange) -> list[str]:
         return []
     text = change.rendered.decode("utf-8", errors="replace")
     start, end = text.find(BEGIN), text.find(END)
-    return sorted(env_keys(text[start:end])) if start >= 0 else []
+    return sorted(set(env_keys(text[start:end]))) if start >= 0 else []

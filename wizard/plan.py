@@ -65,8 +65,8 @@ class FileChange:
         """For a kept env file: the variables the scaffold lists that the user's file lacks."""
         if self.status is not Status.KEEP or self.existing is None:
             return []
-        have = set(_env_keys(self.existing))
-        return [key for key in _env_keys(self.rendered) if key not in have]
+        have = set(env_keys(self.existing.decode("utf-8", errors="replace")))
+        return [key for key in env_keys(self.rendered.decode("utf-8", errors="replace")) if key not in have]
 
 
 def _text_lines(data: bytes) -> list[str]:
@@ -76,14 +76,9 @@ def _text_lines(data: bytes) -> list[str]:
     return lines
 
 
-def _env_keys(data: bytes) -> list[str]:
-    """Variable names assigned in a dotenv file (commented-out examples count too)."""
-    keys = []
-    for line in data.decode("utf-8", errors="replace").splitlines():
-        match = _ENV_ASSIGNMENT.match(line)
-        if match:
-            keys.append(match.group(1))
-    return keys
+def env_keys(text: str) -> list[str]:
+    """Variable names assigned in a dotenv text, in order (commented-out examples count too)."""
+    return [match.group(1) for line in text.splitlines() if (match := _ENV_ASSIGNMENT.match(line))]
 
 
 _ENV_ASSIGNMENT = re.compile(r"^\s*#?\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=")
