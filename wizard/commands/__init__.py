@@ -16,6 +16,16 @@ COMMANDS = {
 }
 
 
+def add_scaffold_arguments(parser: argparse.ArgumentParser) -> None:
+    """The scaffolded folder and `--service PATH`, shared by update, check and verify."""
+    parser.add_argument("path", nargs="?", default=".", type=Path, help="scaffolded folder (default: .)")
+    parser.add_argument(
+        "--service",
+        metavar="PATH",
+        help="in a repository of several services: the one in PATH (relative to the repository)",
+    )
+
+
 def add_answer_arguments(parser: argparse.ArgumentParser, purpose: str) -> None:
     """`--answers FILE` and repeatable `--set KEY=VALUE` (which wins), shared by init and update."""
     parser.add_argument("--answers", "-a", type=Path, metavar="FILE", help=f"YAML file of answers {purpose}")

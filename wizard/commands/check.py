@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING
+
+from wizard.commands import add_scaffold_arguments
 
 if TYPE_CHECKING:
     from wizard.check import CheckReport
@@ -12,12 +13,7 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of `ndw check`."""
-    parser.add_argument("path", nargs="?", default=".", type=Path, help="scaffolded folder (default: .)")
-    parser.add_argument(
-        "--service",
-        metavar="PATH",
-        help="in a repository of several services: the one in PATH (relative to the repository)",
-    )
+    add_scaffold_arguments(parser)
     parser.add_argument(
         "--format", choices=["text", "json"], default="text", help="text for people, json for CI"
     )

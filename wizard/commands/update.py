@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wizard.commands import add_answer_arguments
+from wizard.commands import add_answer_arguments, add_scaffold_arguments
 
 if TYPE_CHECKING:
     from wizard.update import UpdateResult
@@ -14,12 +13,7 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of `ndw update`."""
-    parser.add_argument("path", nargs="?", default=".", type=Path, help="scaffolded folder (default: .)")
-    parser.add_argument(
-        "--service",
-        metavar="PATH",
-        help="in a repository of several services: the one in PATH (relative to the repository)",
-    )
+    add_scaffold_arguments(parser)
     add_answer_arguments(parser, "to change")
     parser.add_argument("--dry-run", action="store_true", help="show the resulting diff, write nothing")
     parser.add_argument(

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from wizard.commands import add_scaffold_arguments
 from wizard.errors import Interrupted, UsageError
 
 if TYPE_CHECKING:
@@ -29,12 +30,7 @@ def _key_value(flag: str) -> Callable[[str], tuple[str, str]]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of `ndw verify`."""
-    parser.add_argument("path", nargs="?", default=".", type=Path, help="scaffolded folder (default: .)")
-    parser.add_argument(
-        "--service",
-        metavar="PATH",
-        help="in a repository of several services: the one in PATH (relative to the repository)",
-    )
+    add_scaffold_arguments(parser)
     parser.add_argument(
         "--engine",
         choices=ENGINES,
