@@ -58,7 +58,8 @@ EXPECTED: dict[str, dict[str, tuple[Any, str]]] = {
         "redis": (True, "package.json dependencies: ioredis"),
         "native_build_tools": (
             True,
-            "package.json dependencies: bcrypt@^5.1.1 (may compile with node-gyp on install)",
+            "package.json dependencies: bcrypt@^5.1.1 (downloads a prebuilt binary at install, "
+            "else compiles with node-gyp: compilers in the build stages)",
         ),
         "port": (3000, "src/main.ts: process.env.PORT ?? 3000"),
         "health_path": ("/health", "src/health/health.controller.ts: @Controller('health') + @Get()"),
@@ -101,7 +102,8 @@ EXPECTED: dict[str, dict[str, tuple[Any, str]]] = {
         "redis": (False, "package.json: no Redis client dependency"),
         "native_build_tools": (
             True,
-            "package.json dependencies: better-sqlite3@^11.10.0 (may compile with node-gyp on install)",
+            "package.json dependencies: better-sqlite3@^11.10.0 (downloads a prebuilt binary at install, "
+            "else compiles with node-gyp: compilers in the build stages)",
         ),
         "port": (3000, "src/server.js: fastify.listen({ port: 3000 })"),
         "health_path": ("/health", "src/routes.js: fastify.get('/health')"),
@@ -509,7 +511,7 @@ def test_prisma_schema_from_package_json_and_unsupported_provider(tmp_path: Path
     app = copy_fixture("nest-prisma-npm", tmp_path)
     (app / "prisma").rename(app / "db")
     schema = app / "db" / "schema.prisma"
-    schema.write_text(schema.read_text().replace('"postgresql"', '"mongodb"'))
+    schema.write_text(schema.read_text().replace('"postgresql"', '"sqlserver"'))
     edit_manifest(app, lambda m: m.update({"prisma": {"schema": "db/schema.prisma"}}))
     detection = detect(app)
     assert found(detection)["schema_path"] == (
@@ -517,7 +519,7 @@ def test_prisma_schema_from_package_json_and_unsupported_provider(tmp_path: Path
         "package.json prisma.schema: db/schema.prisma",
     )
     assert "database" not in detection.findings
-    assert warned(detection, "db/schema.prisma datasource provider mongodb is not one compose can start")
+    assert warned(detection, "db/schema.prisma datasource provider sqlserver is not one compose can start")
 
 
 def test_prisma7_generator_without_output_warns(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from wizard.detect.files import clean_rel
 from wizard.detect.model import Detection
 
 PRISMA_PROVIDERS = {
+    "mongodb": "mongodb",
     "postgresql": "postgresql",
     "postgres": "postgresql",
     "mysql": "mysql",
@@ -35,9 +36,27 @@ REDIS_CLIENTS = (
     "@keyv/redis",
     "connect-redis",
 )
+MONGO_CLIENTS = ("mongoose", "mongodb", "@nestjs/mongoose", "@typegoose/typegoose")
+# knex `client` names -> database.
+KNEX_CLIENTS = {
+    "pg": "postgresql",
+    "postgres": "postgresql",
+    "postgresql": "postgresql",
+    "pgnative": "postgresql",
+    "mysql": "mysql",
+    "mysql2": "mysql",
+    "sqlite3": "sqlite",
+    "better-sqlite3": "sqlite",
+}
+KNEX_FILES = ("knexfile.js", "knexfile.ts", "knexfile.cjs", "knexfile.mjs")
+_KNEX_CLIENT = re.compile(
+    r"""\bclient\s*[:=]\s*(?:[\w.]*env\.\w+\s*(?:\?\?|\|\|)\s*)?['"]([\w-]+)['"]"""
+)
+# `if (process.env.REDIS_URL)`, `process.env.REDIS_URL ? new Redis(...) : ...`, `REDIS_URL && ...`.
+_REDIS_GUARD = re.compile(
+    r"""(?:if\s*\(\s*!?\s*(?:[\w.]*env\.|\w+\.)?(REDIS_\w+)\s*\)|(?:env\.)(REDIS_\w+)\s*(?:\?[^?.]|&&))"""
+)
 UNSUPPORTED_DATABASES = {
-    "mongoose": "MongoDB",
-    "mongodb": "MongoDB",
     "@libsql/client": "libSQL/Turso",
     "mssql": "SQL Server",
     "tedious": "SQL Server",
@@ -74,23 +93,69 @@ def detect_data(app: App, found: Detection) -> None:
         _drizzle(app, found)
     else:
         found.propose("orm", "none", f"{app.label('package.json')}: no prisma or drizzle-orm dependency")
-        for package, database in PLAIN_DRIVERS:
-            if package in app.deps:
+        if app.has("knex"):
+            _knex(app, found)
+        mongo = app.has(*MONGO_CLIENTS)
+        if mongo and app.deps[mongo][1] != "devDependencies":
+            found.propose("database", "mongodb", app.dep_source(mongo))
+        # Drivers the app must have first: an optional one (`pg` beside a SQLite default) is a choice.
+        for package, database in sorted(PLAIN_DRIVERS, key=lambda d: _optional(app, d[0])):
+            if package in app.deps and app.deps[package][1] != "devDependencies":
                 found.propose("database", database, app.dep_source(package))
                 break
     for package, name in UNSUPPORTED_DATABASES.items():
         if package in app.deps and "database" not in found.findings:
             found.warn(
                 f"{app.dep_source(package)}: {name} is not one of the databases compose can start "
-                "(PostgreSQL, MySQL, SQLite); point the service at your own instance with "
+                "(PostgreSQL, MySQL, SQLite, MongoDB); point the service at your own instance with "
                 "environment variables."
             )
     client = app.has(*REDIS_CLIENTS)
+    guard = _redis_guard(app, client) if client else None
+    if client and guard:
+        found.propose(
+            "redis",
+            False,
+            f"{app.dep_source(client)}, used only when {guard[0]} is set ({guard[1]}): optional, so "
+            "compose starts no Redis; set redis true to run one",
+        )
     found.propose(
         "redis",
         bool(client),
         app.dep_source(client) if client else f"{app.label('package.json')}: no Redis client dependency",
     )
+
+
+def _optional(app: App, package: str) -> bool:
+    """Is `package` declared in optionalDependencies (the app runs without it)?"""
+    return package in app.deps and app.deps[package][1] == "optionalDependencies"
+
+
+def _knex(app: App, found: Detection) -> None:
+    """The database of knex's client: the knexfile, else the code that calls knex({ client })."""
+    files = [name for name in KNEX_FILES if app.exists(name)]
+    files += [f for f in app.source_files[:300] if f not in files and "knex" in (app.text(f) or "")]
+    for name in files:
+        match = _KNEX_CLIENT.search(app.text(name) or "")
+        if match and match.group(1) in KNEX_CLIENTS:
+            database = KNEX_CLIENTS[match.group(1)]
+            optional = [p for p, d in PLAIN_DRIVERS if _optional(app, p) and d != database]
+            extra = f"; {', '.join(optional)} optional" if optional else ""
+            found.propose(
+                "database", database, f"{app.label(name)}: knex client {match.group(1)} by default{extra}"
+            )
+            return
+
+
+def _redis_guard(app: App, client: str) -> tuple[str, str] | None:
+    """(variable, file) when the code that loads `client` runs only if a REDIS_* variable is set."""
+    for name in app.source_files[:300]:
+        text = app.text(name) or ""
+        if f"'{client}'" not in text and f'"{client}"' not in text:
+            continue
+        match = _REDIS_GUARD.search(text)
+        return (match.group(1) or match.group(2), app.label(name)) if match else None
+    return None
 
 
 def _prisma_schema(app: App) -> tuple[str, str] | None:
@@ -147,10 +212,18 @@ def _prisma(app: App, found: Detection) -> None:
             PRISMA_PROVIDERS[provider.group(1)],
             f"{label} datasource provider: {provider.group(1)}",
         )
+        if provider.group(1) == "mongodb":
+            found.propose(
+                "migrations",
+                "none",
+                f"{label} datasource provider: mongodb (prisma migrate does not support MongoDB; "
+                "indexes are applied with `prisma db push`)",
+            )
     elif provider:
         found.warn(
             f"{label} datasource provider {provider.group(1)} is not one compose can start "
-            "(postgresql, mysql, sqlite); choose database yourself and point DATABASE_URL at your server."
+            "(postgresql, mysql, sqlite, mongodb); choose database yourself and point DATABASE_URL at "
+            "your server."
         )
     config_text = (app.text(config) or "") if config else ""
     block = re.search(r"migrations\s*:\s*\{([^}]*)\}", config_text)

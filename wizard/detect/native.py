@@ -1,11 +1,26 @@
-"""Does `npm install` compile native code in the image (python3, make, g++ in the build stage)?"""
+"""Native modules: does the install compile (python3, make, g++ in the build stage), on which Node line?
+
+A native module's locked version either bundles prebuilt binaries (N-API, any Node line), or
+downloads one for the running Node's ABI at install time (prebuild-install, node-pre-gyp) and
+compiles with node-gyp when none exists or the download fails. Its `engines.node`, recorded in
+the lockfile (npm lockfile v2/v3, pnpm-lock.yaml), lists the Node lines it was built for, so
+with no `engines`/.nvmrc of its own the app gets the newest LTS line every locked native
+module supports, not simply the newest LTS.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
+from typing import Any
+
+import yaml
 
 from wizard.detect.app import App
 from wizard.detect.model import Detection
+from wizard.detect.noderange import allows_major
+from wizard.detect.runtime import NODE_LINES
 
 # package -> first version that ships prebuilt binaries inside the package (installs without
 # compilers or downloads), or None when every version may compile. Older versions download
@@ -24,6 +39,7 @@ NATIVE_PACKAGES: dict[str, tuple[int, ...] | None] = {
 }
 # Packages people expect to need compilers but that install prebuilt binaries.
 PREBUILT = ("sharp", "bufferutil", "utf-8-validate", "@node-rs/bcrypt", "@node-rs/argon2", "bcryptjs")
+NATIVE = (*NATIVE_PACKAGES, "sharp")
 
 
 def _version(spec: str) -> tuple[int, ...] | None:
@@ -31,20 +47,92 @@ def _version(spec: str) -> tuple[int, ...] | None:
     return tuple(int(g) for g in match.groups() if g is not None) if match else None
 
 
+def _npm_locked(app: App, name: str) -> tuple[str, str | None] | None:
+    lock = app.text("package-lock.json") or app.text("npm-shrinkwrap.json")
+    if not lock or f'"node_modules/{name}"' not in lock:
+        return None
+    with contextlib.suppress(ValueError):
+        entry = (json.loads(lock).get("packages") or {}).get(f"node_modules/{name}") or {}
+        engines = entry.get("engines")
+        node = engines.get("node") if isinstance(engines, dict) else None
+        return str(entry.get("version", "")), str(node) if node else None
+    return None
+
+
+def _pnpm_packages(app: App) -> dict[str, Any]:
+    text = app.text("pnpm-lock.yaml")
+    if not text:
+        return {}
+    with contextlib.suppress(yaml.YAMLError):
+        data = yaml.safe_load(text)
+        packages = data.get("packages") if isinstance(data, dict) else None
+        return packages if isinstance(packages, dict) else {}
+    return {}
+
+
+def locked(app: App, name: str) -> tuple[str, str | None, str] | None:
+    """(locked version, its engines.node or None, lockfile) of a dependency, from the lockfile."""
+    if npm := _npm_locked(app, name):
+        return npm[0], npm[1], "package-lock.json"
+    for key, entry in _pnpm_packages(app).items():
+        match = re.match(rf"^/?{re.escape(name)}@(\d[^(@]*)", str(key))
+        if match and isinstance(entry, dict):
+            engines = entry.get("engines")
+            node = engines.get("node") if isinstance(engines, dict) else None
+            return match.group(1), str(node) if node else None, "pnpm-lock.yaml"
+    return None
+
+
+def _node_line(app: App, found: Detection, natives: list[tuple[str, str, str | None, str]]) -> None:
+    """Propose (or check) node_version against every locked native module's engines.node."""
+    ranged = [(n, v, e, lf) for n, v, e, lf in natives if e]
+    if not ranged:
+        return
+    allowed = [line for line in NODE_LINES if all(allows_major(e or "", line) for _, _, e, _ in ranged)]
+    why = "; ".join(f"{n} {v} ({app.label(lf)}) engines.node: {e}" for n, v, e, lf in ranged)
+    chosen = found.findings.get("node_version")
+    if chosen is None and allowed:
+        note = "" if allowed[0] == NODE_LINES[0] else f", not Node {NODE_LINES[0]}"
+        found.propose("node_version", allowed[0], f"{why} (newest LTS line it supports{note})")
+    elif chosen is not None and int(chosen.value) not in allowed:
+        target = allowed[0] if allowed else "a line it supports"
+        found.warn(
+            f"{why}: Node {chosen.value} is outside that range, so no prebuilt binary matches and the "
+            f"install compiles it from source (or fails); use Node {target}"
+            " or update the package."
+        )
+    elif chosen is None:
+        found.warn(f"{why}: allows none of the LTS lines ({', '.join(map(str, NODE_LINES))}); update it.")
+
+
 def detect_native(app: App, found: Detection) -> None:
-    """Propose native_build_tools from dependencies that compile on install."""
-    for package, prebuilt_from in NATIVE_PACKAGES.items():
+    """Propose native_build_tools, and the Node line, from the native dependencies' locked versions."""
+    natives: list[tuple[str, str, str | None, str]] = []
+    compiles: tuple[str, str] | None = None
+    for package in NATIVE:
         if package not in app.deps or app.deps[package][1] == "devDependencies":
             continue
         spec = app.deps[package][0]
-        version = _version(spec)
+        pinned = locked(app, package)
+        if pinned:
+            natives.append((package, pinned[0], pinned[1], pinned[2]))
+        prebuilt_from = NATIVE_PACKAGES.get(package, ())
+        if prebuilt_from == ():
+            continue
+        version_text = pinned[0] if pinned else spec
+        version = _version(version_text)
         if prebuilt_from is not None and (version is None or version >= prebuilt_from):
             continue
-        found.propose(
-            "native_build_tools",
-            True,
-            f"{app.dep_source(package)}@{spec} (may compile with node-gyp on install)",
-        )
+        if compiles is None:
+            where = f" {pinned[0]} locked in {app.label(pinned[2])}" if pinned else f"@{spec}"
+            compiles = (
+                package,
+                f"{app.dep_source(package)}{where} (downloads a prebuilt binary at install, "
+                "else compiles with node-gyp: compilers in the build stages)",
+            )
+    _node_line(app, found, natives)
+    if compiles:
+        found.propose("native_build_tools", True, compiles[1])
         return
     prebuilt = [p for p in (*PREBUILT, *NATIVE_PACKAGES) if p in app.deps]
     why = (

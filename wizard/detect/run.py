@@ -16,6 +16,7 @@ from wizard.detect.labels import detect_labels
 from wizard.detect.model import Detection
 from wizard.detect.native import detect_native
 from wizard.detect.network import check_listen, detect_health_path, detect_port
+from wizard.detect.runfiles import detect_runtime_files
 from wizard.detect.runtime import detect_node_version, detect_package_manager
 from wizard.detect.services import ServiceCandidate, detect_services, service_folders, workspace_patterns
 from wizard.detect.signals import check_shutdown
@@ -69,6 +70,7 @@ def _read_app(app: App, found: Detection) -> None:
     detect_install_inputs(app, found, manager)
     detect_data(app, found)  # first: Prisma 7's generated client is a tsc input
     detect_build_and_entry(app, found, framework, manager)
+    detect_runtime_files(app, found)
     detect_native(app, found)
     detect_port(app, found)
     detect_health_path(app, found, framework)

@@ -1,0 +1,70 @@
+"""Run-time files, the database the app really uses, and native modules (#13 traps 8, 9, 16), built and run.
+
+test_images.py runs the common checks on every fixture app (healthy, non-root, graceful stop,
+no devDependencies); these tests check each trap's own consequence in the built image.
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from tests.e2e.conftest import BuiltApp, _Builds
+from tests.support.containers import Containers, assert_port_free, http_get, wait_for_http
+
+
+@pytest.fixture(scope="module")
+def guestbook(builds: _Builds) -> BuiltApp:
+    """Express + EJS views/ + public/ + knex on better-sqlite3 12.5.0 (no engines), npm."""
+    return builds.get("express-views-knex-npm")
+
+
+@pytest.fixture
+def started(engine: Containers) -> Iterator[list[str]]:
+    """Names of containers a test starts; removed afterwards."""
+    names: list[str] = []
+    yield names
+    for name in names:
+        engine.remove_container(name)
+
+
+def test_views_and_static_files_ship_and_serve(
+    guestbook: BuiltApp, engine: Containers, started: list[str]
+) -> None:
+    """tsc emits no .ejs or .css: views/ and public/ were copied, root-owned, and the page renders
+    from the SQLite database knex opens with its default client (in the /data volume)."""
+    listing = engine.shell_as_root(
+        guestbook.tag, "stat -c '%U %a %n' views/index.ejs public/style.css; ls /app"
+    ).stdout
+    assert "root 644 views/index.ejs" in listing and "root 644 public/style.css" in listing
+    assert "src" not in listing.split()  # sources stay out: only the run-time files came along
+    port = guestbook.app.port
+    name = f"ndw-e2e-guestbook-{os.getpid()}"
+    assert_port_free(port)
+    engine.start(guestbook.tag, name, {})
+    started.append(name)
+    wait_for_http(f"http://127.0.0.1:{port}/health", timeout=60)
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/sign", data=b"name=ada", method="POST")
+    urllib.request.urlopen(request, timeout=5).close()  # follows the redirect to the rendered page
+    status, page = http_get(f"http://127.0.0.1:{port}/")
+    assert status == 200 and "<h1>Guestbook</h1>" in page and "<li>ada</li>" in page
+    status, css = http_get(f"http://127.0.0.1:{port}/style.css")
+    assert status == 200 and "font-family" in css
+    assert "app.db" in engine.podman("exec", name, "ls", "/data").stdout
+
+
+def test_native_module_compiled_for_the_line_its_lock_allows(guestbook: BuiltApp, engine: Containers) -> None:
+    """better-sqlite3 12.5.0's engines stop at Node 25: the image runs Node 24 and loads the addon
+    it compiled in the build stage; the runtime image has no compiler."""
+    dockerfile = (guestbook.context / "Dockerfile").read_text()
+    assert "python3 make g++" in dockerfile
+    out = engine.shell_as_root(
+        guestbook.tag,
+        "node -p \"process.versions.node + ' ' + new (require('better-sqlite3'))(':memory:')"
+        ".prepare('select 41 + 1 as n').get().n\"; command -v g++ make || true",
+    ).stdout.split()
+    assert out[0].startswith("24.") and out[1] == "42"
+    assert len(out) == 2  # no g++ or make in the runtime image

@@ -1,0 +1,266 @@
+"""Detection on real-world shapes (#13): run-time files, the database the app uses, native modules."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import yaml
+
+from wizard.detect import Detection, detect
+
+REAL_APPS = Path(__file__).resolve().parent / "fixtures" / "apps"
+
+
+def real_app(name: str, tmp_path: Path) -> Path:
+    """A writable copy of a fixture app the e2e tier builds."""
+    return Path(shutil.copytree(REAL_APPS / name, tmp_path / name))
+
+
+def write(app: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (app / name).parent.mkdir(parents=True, exist_ok=True)
+        (app / name).write_text(text)
+    return app
+
+
+def manifest(app: Path, **fields: object) -> None:
+    (app / "package.json").write_text(json.dumps({"name": "svc", "scripts": {}, **fields}))
+
+
+def warned(detection: Detection, *fragments: str) -> bool:
+    return any(all(fragment in warning for fragment in fragments) for warning in detection.warnings)
+
+
+def test_fixture_answers_are_what_detection_proposes(tmp_path: Path) -> None:
+    """The answers the e2e tier builds are the detected ones, for every trap this fixture covers."""
+    app = real_app("express-views-knex-npm", tmp_path)
+    values = detect(app).values()
+    answers = yaml.safe_load((app / "ndw-answers.yml").read_text())
+    for key in ("runtime_files", "database", "redis", "native_build_tools", "node_version", "entry"):
+        assert values[key] == answers[key], key
+
+
+# ---------------------------------------------------------------- trap 9: run-time files
+
+
+def test_views_and_public_beside_the_tsc_output_are_copied(tmp_path: Path) -> None:
+    detection = detect(real_app("express-views-knex-npm", tmp_path))
+    assert detection.values()["runtime_files"] == [
+        {"path": "views", "copy": True, "why": "src/server.ts names 'views'"},
+        {"path": "public", "copy": True, "why": "src/server.ts names 'public'"},
+    ]
+    assert "views, public copied into the image" in detection.findings["runtime_files"].source
+
+
+def test_no_build_step_copies_the_whole_app(tmp_path: Path) -> None:
+    app = tmp_path / "svc"
+    app.mkdir()
+    manifest(app, dependencies={"express": "^5"}, scripts={"start": "node server.js"})
+    write(app, {"server.js": "app.set('views', 'views')", "views/a.ejs": "x"})
+    detection = detect(app)
+    assert detection.values()["runtime_files"] == []
+    assert "whole app folder" in detection.findings["runtime_files"].source
+
+
+def test_assets_folder_is_copied_only_when_the_code_names_it(tmp_path: Path) -> None:
+    app = tmp_path / "svc"
+    app.mkdir()
+    manifest(app, dependencies={"express": "^5"}, scripts={"build": "tsc", "start": "node dist/main.js"})
+    write(app, {"src/main.ts": "listen(3000)", "assets/logo.png": "x", "locales/en.json": "{}"})
+    assert [f["path"] for f in detect(app).values()["runtime_files"]] == ["locales"]
+    write(app, {"src/mail.ts": "readFile(join(__dirname, '../assets/logo.png'))"})
+    files = detect(app).values()["runtime_files"]
+    assert [f["path"] for f in files] == ["locales", "assets"]
+    assert files[1]["why"] == "src/mail.ts names 'assets'"
+
+
+def test_env_example_read_by_dotenv_safe_is_copied(tmp_path: Path) -> None:
+    app = tmp_path / "svc"
+    app.mkdir()
+    manifest(
+        app,
+        dependencies={"express": "^5", "dotenv-safe": "^9"},
+        scripts={"build": "tsc", "start": "node dist/main.js"},
+    )
+    write(app, {"src/main.ts": "import 'dotenv-safe/config'", ".env.example": "A=\n"})
+    (entry,) = detect(app).values()["runtime_files"]
+    assert entry["path"] == ".env.example" and entry["copy"] is True
+    assert "dotenv-safe" in entry["why"]
+
+
+def test_nest_assets_in_nest_cli_are_in_dist_the_others_are_listed(tmp_path: Path) -> None:
+    """nest build copies configured assets into dist; src/i18n without an assets entry and a loose
+    .proto are listed (not copied: they belong in the build output) and warned about."""
+    app = tmp_path / "svc"
+    app.mkdir()
+    manifest(
+        app,
+        dependencies={"@nestjs/core": "^11"},
+        scripts={"build": "nest build", "start:prod": "node dist/main"},
+    )
+    cli = {"sourceRoot": "src", "compilerOptions": {"assets": [{"include": "i18n/**/*"}]}}
+    write(
+        app,
+        {
+            "nest-cli.json": json.dumps(cli),
+            "src/main.ts": "listen(3000)",
+            "src/i18n/en/common.json": "{}",
+            "src/mail/templates/welcome.hbs": "hi",
+            "src/hero/hero.proto": "syntax = 'proto3';",
+        },
+    )
+    detection = detect(app)
+    files = detection.values()["runtime_files"]
+    assert [(f["path"], f["copy"]) for f in files] == [
+        ("src/mail/templates", False),
+        ("src/hero/hero.proto", False),
+    ]
+    assert "nest-cli.json compilerOptions.assets" in files[0]["why"]
+    assert warned(detection, "src/mail/templates", "src/hero/hero.proto", "DOCKER.md")
+
+
+def test_a_build_script_that_copies_the_folder_counts_as_output(tmp_path: Path) -> None:
+    app = tmp_path / "svc"
+    app.mkdir()
+    manifest(
+        app,
+        dependencies={"express": "^5"},
+        scripts={"build": "tsc && cp -r src/views dist/views", "start": "node dist/main.js"},
+    )
+    write(app, {"src/main.ts": "listen(3000)", "src/views/a.ejs": "x"})
+    assert detect(app).values()["runtime_files"] == []
+
+
+# ---------------------------------------------------------------- trap 8: the database the app uses
+
+
+def test_knex_default_client_wins_over_an_optional_driver(tmp_path: Path) -> None:
+    detection = detect(real_app("express-views-knex-npm", tmp_path))
+    value, source = detection.values()["database"], detection.findings["database"].source
+    assert value == "sqlite"
+    assert source == "src/db.ts: knex client better-sqlite3 by default; pg optional"
+
+
+def test_knexfile_client_names_the_database(tmp_path: Path) -> None:
+    app = tmp_path / "svc"
+    app.mkdir()
+    manifest(app, dependencies={"express": "^5", "knex": "^3", "pg": "^8", "sqlite3": "^5"})
+    write(app, {"knexfile.js": "module.exports = { client: 'pg', connection: process.env.DATABASE_URL }"})
+    assert detect(app).values()["database"] == "postgresql"
+    write(app, {"knexfile.js": "module.exports = { client: process.env.DB_CLIENT || 'sqlite3' }"})
+    assert detect(app).values()["database"] == "sqlite"
+
+
+def test_an_optional_driver_ranks_after_a_required_one(tmp_path: Path) -> None:
+    app = tmp_path / "svc"
+    app.mkdir()
+    manifest(app, dependencies={"express": "^5", "mysql2": "^3"}, optionalDependencies={"pg": "^8"})
+    assert detect(app).values()["database"] == "mysql"
+
+
+def test_redis_used_only_when_its_url_is_set_is_offered_off(tmp_path: Path) -> None:
+    detection = detect(real_app("express-views-knex-npm", tmp_path))
+    assert detection.values()["redis"] is False
+    source = detection.findings["redis"].source
+    assert "ioredis, used only when REDIS_URL is set (src/cache.ts)" in source
+    assert "set redis true" in source
+
+
+def test_redis_used_unconditionally_is_on(tmp_path: Path) -> None:
+    app = tmp_path / "svc"
+    app.mkdir()
+    manifest(app, dependencies={"express": "^5", "ioredis": "^5"})
+    write(
+        app,
+        {
+            "src/cache.js": "const Redis = require('ioredis');\n"
+            "module.exports = new Redis(process.env.REDIS_URL);"
+        },
+    )
+    assert detect(app).values()["redis"] is True
+
+
+def test_mongoose_is_mongodb(tmp_path: Path) -> None:
+    app = tmp_path / "svc"
+    app.mkdir()
+    manifest(app, dependencies={"@nestjs/core": "^11", "@nestjs/mongoose": "^11", "mongoose": "^8"})
+    detection = detect(app)
+    assert detection.values()["database"] == "mongodb"
+    assert detection.findings["database"].source == "package.json dependencies: mongoose"
+    assert not warned(detection, "MongoDB")
+
+
+def test_prisma_mongodb_provider_is_mongodb_without_migrations(tmp_path: Path) -> None:
+    app = tmp_path / "svc"
+    app.mkdir()
+    manifest(app, dependencies={"express": "^5", "@prisma/client": "^6"}, devDependencies={"prisma": "^6"})
+    write(
+        app,
+        {
+            "prisma/schema.prisma": 'datasource db {\n  provider = "mongodb"\n'
+            '  url = env("DATABASE_URL")\n}\n'
+            'generator client {\n  provider = "prisma-client-js"\n}\n'
+        },
+    )
+    detection = detect(app)
+    assert detection.values()["database"] == "mongodb"
+    assert detection.values()["migrations"] == "none"
+    assert "db push" in detection.findings["migrations"].source
+
+
+# ---------------------------------------------------------------- trap 16: native modules, Node line
+
+
+def test_locked_native_engines_pick_the_node_line(tmp_path: Path) -> None:
+    """No engines: better-sqlite3 12.5.0's lockfile engines stop at 25, so Node 24, and compilers."""
+    detection = detect(real_app("express-views-knex-npm", tmp_path))
+    values = detection.values()
+    assert values["node_version"] == 24
+    source = detection.findings["node_version"].source
+    assert "better-sqlite3 12.5.0 (package-lock.json) engines.node: 20.x" in source
+    assert "not Node 26" in source
+    assert values["native_build_tools"] is True
+    assert "12.5.0 locked in package-lock.json" in detection.findings["native_build_tools"].source
+
+
+def _lock(app: Path, name: str, version: str, node: str) -> None:
+    entry = {"version": version, "engines": {"node": node}, "hasInstallScript": True}
+    lock = {"lockfileVersion": 3, "packages": {"": {}, f"node_modules/{name}": entry}}
+    (app / "package-lock.json").write_text(json.dumps(lock))
+
+
+def test_app_engines_outside_the_native_range_warn(tmp_path: Path) -> None:
+    app = tmp_path / "svc"
+    app.mkdir()
+    manifest(app, dependencies={"express": "^5", "better-sqlite3": "^12"}, engines={"node": ">=26"})
+    _lock(app, "better-sqlite3", "12.5.0", "20.x || 22.x || 24.x")
+    detection = detect(app)
+    assert detection.values()["node_version"] == 26
+    assert warned(detection, "better-sqlite3 12.5.0", "Node 26 is outside that range", "use Node 24")
+
+
+def test_bundled_prebuilds_need_no_compilers_but_still_bound_the_line(tmp_path: Path) -> None:
+    app = tmp_path / "svc"
+    app.mkdir()
+    manifest(app, dependencies={"express": "^5", "better-sqlite3": "^13"})
+    _lock(app, "better-sqlite3", "13.2.0", ">=22")
+    values = detect(app).values()
+    assert values["native_build_tools"] is False
+    assert values["node_version"] == 26
+
+
+def test_pnpm_lock_records_engines_too(tmp_path: Path) -> None:
+    app = tmp_path / "svc"
+    app.mkdir()
+    manifest(app, dependencies={"fastify": "^5", "bcrypt": "^5.1.1"})
+    (app / "pnpm-lock.yaml").write_text(
+        "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      bcrypt:\n"
+        "        specifier: ^5.1.1\n        version: 5.1.1\npackages:\n  bcrypt@5.1.1:\n"
+        "    resolution: {integrity: sha512-x}\n    engines: {node: '>= 10.0.0 < 25'}\n"
+    )
+    detection = detect(app)
+    assert detection.values()["node_version"] == 24
+    assert "bcrypt 5.1.1 (pnpm-lock.yaml)" in detection.findings["node_version"].source
+    assert detection.values()["native_build_tools"] is True
