@@ -50,6 +50,10 @@ EXTRAS: tuple[dict[str, Any], ...] = (
     {"orm": "prisma", "database": "mysql", "migrations": "entrypoint", "redis": True},
     {"orm": "prisma", "database": "sqlite", "migrations": "job", "schema_path": "prisma.config.ts"},
     {"orm": "none", "database": "postgresql", "redis": True, "image_flavor": "distroless"},
+    # MongoDB (#13 trap 8): mongoose or the driver, and Prisma's mongodb provider (no migrate).
+    {"orm": "none", "database": "mongodb", "redis": True},
+    {"orm": "none", "database": "mongodb", "image_flavor": "distroless"},
+    {"orm": "prisma", "database": "mongodb", "migrations": "none", "image_flavor": "alpine"},
     {"orm": "none", "database": "none", "redis": True, "init_system": "none"},
     {"uid": 1234, "image_flavor": "alpine", "orm": "drizzle", "database": "sqlite"},
     {
@@ -733,3 +737,41 @@ def test_base_images_and_package_manager_pins_follow_the_node_line(matrix: Matri
         else:
             assert "corepack enable" not in text, case.name
             assert "npm install --global " in text and pin in text, case.name
+
+
+@needs_node
+def test_shell_entrypoint_waits_for_mongodb(matrix: Matrix, tmp_path: Path, closed_port: int) -> None:
+    """A mongodb:// URL (credentials, authSource) is waited for like the others: on a TCP listener
+    standing in for MongoDB (no MongoDB server can be installed here) it starts, closed it gives up."""
+    case = pick(matrix, image_flavor="debian-slim", database="mongodb")
+    folder = write_case(case, tmp_path)
+    env = {"PATH": "/usr/bin:/bin:/usr/local/bin", "WAIT_TIMEOUT": "1"}
+    env["DATABASE_URL"] = f"mongodb://app:secret@127.0.0.1:{closed_port}/app?authSource=admin"
+    done = run_entrypoint(folder, env)
+    assert done.returncode == 1
+    assert f"DATABASE_URL: 127.0.0.1:{closed_port} did not accept connections within 1s" in done.stderr
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        env["DATABASE_URL"] = f"mongodb://app:secret@127.0.0.1:{server.getsockname()[1]}/app?authSource=admin"
+        done = run_entrypoint(folder, env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "started"
+
+
+def test_mongodb_compose_service_and_wiring(matrix: Matrix, tmp_path: Path) -> None:
+    """compose runs mongo:8 with a ping health check; the app waits for it healthy and gets a URL
+    with the db service's own credentials; .env.example asks for the password."""
+    case = pick(matrix, image_flavor="debian-slim", database="mongodb")
+    folder = write_case(case, tmp_path)
+    compose = yaml.safe_load((folder / "compose.yaml").read_text())
+    db = compose["services"]["db"]
+    assert db["image"] == "mongo:8"
+    assert "db.adminCommand('ping').ok" in db["healthcheck"]["test"]
+    app = compose["services"]["app"]
+    assert app["depends_on"]["db"] == {"condition": "service_healthy"}
+    assert app["environment"]["DATABASE_URL"] == (
+        "mongodb://${MONGO_USER:-app}:${MONGO_PASSWORD:?set MONGO_PASSWORD in .env}@db:27017/"
+        "${MONGO_DB:-app}?authSource=admin"
+    )
+    assert "MONGO_PASSWORD=" in (folder / ".env.example").read_text()

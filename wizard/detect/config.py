@@ -55,7 +55,7 @@ _HELPER = re.compile(
 )
 # What compose.yaml itself reads from .env (the scaffold's own .env.example lists them).
 COMPOSE_OWNED = re.compile(
-    r"^(\w+_)?HOST_PORT$|^(WAIT_TIMEOUT|RUN_MIGRATIONS|POSTGRES_(USER|PASSWORD|DB)|MYSQL_(USER|PASSWORD|DATABASE|ROOT_PASSWORD))$"
+    r"^(\w+_)?HOST_PORT$|^(WAIT_TIMEOUT|RUN_MIGRATIONS|POSTGRES_(USER|PASSWORD|DB)|MYSQL_(USER|PASSWORD|DATABASE|ROOT_PASSWORD)|MONGO_(USER|PASSWORD|DB))$"
 )
 GENERATED = "node-docker-wizard"
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$")
@@ -71,6 +71,10 @@ URL_ROLES = {
         "PG_CONNECTION_STRING",
         "DATABASE_CONNECTION_STRING",
         "MYSQL_URL",
+        "MONGODB_URI",
+        "MONGODB_URL",
+        "MONGO_URI",
+        "MONGO_URL",
     ),
     "redis.url": ("REDIS_URL", "REDIS_URI", "REDIS_CONNECTION_STRING", "CACHE_URL"),
 }
