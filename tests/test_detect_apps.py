@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 
 from wizard.detect import Detection, detect
@@ -33,13 +34,34 @@ def warned(detection: Detection, *fragments: str) -> bool:
     return any(all(fragment in warning for fragment in fragments) for warning in detection.warnings)
 
 
-def test_fixture_answers_are_what_detection_proposes(tmp_path: Path) -> None:
-    """The answers the e2e tier builds are the detected ones, for every trap this fixture covers."""
-    app = real_app("express-views-knex-npm", tmp_path)
+@pytest.mark.parametrize(
+    ("fixture", "keys"),
+    [
+        (
+            "express-views-knex-npm",
+            ("runtime_files", "database", "redis", "native_build_tools", "node_version"),
+        ),
+        ("nest-assets-mongo-npm", ("runtime_files", "database", "redis", "entry", "build_command")),
+    ],
+)
+def test_fixture_answers_are_what_detection_proposes(
+    fixture: str, keys: tuple[str, ...], tmp_path: Path
+) -> None:
+    """The answers the e2e tier builds are the detected ones, for every trap the fixture covers."""
+    app = real_app(fixture, tmp_path)
     values = detect(app).values()
     answers = yaml.safe_load((app / "ndw-answers.yml").read_text())
-    for key in ("runtime_files", "database", "redis", "native_build_tools", "node_version", "entry"):
+    for key in keys:
         assert values[key] == answers[key], key
+
+
+def test_nest_assets_are_in_dist_and_a_root_proto_folder_is_copied(tmp_path: Path) -> None:
+    """src/i18n is a nest-cli.json asset (nest build copies it): not listed; proto/ is copied."""
+    detection = detect(real_app("nest-assets-mongo-npm", tmp_path))
+    assert detection.values()["runtime_files"] == [
+        {"path": "proto", "copy": True, "why": "src/greeting.controller.ts names 'proto'"}
+    ]
+    assert not warned(detection, "Not in the build output")
 
 
 # ---------------------------------------------------------------- trap 9: run-time files

@@ -7,6 +7,8 @@ fails the tests skip with the reason, except under CI (`CI=true`), where they fa
 from __future__ import annotations
 
 import os
+import socket
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,3 +83,28 @@ def postgres() -> Iterator[PostgresServer]:
     """A PostgreSQL server on 127.0.0.1 for the whole session."""
     with postgres_server() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def tcp_standin() -> Iterator[int]:
+    """A TCP listener on 127.0.0.1 standing in for a server that cannot be installed here
+    (MongoDB: not in Debian, its downloads unreachable); yields its port. It accepts and closes,
+    which is all an entrypoint's wait needs."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.5)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except TimeoutError:
+                continue
+            connection.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield int(server.getsockname()[1])
+    stop.set()
+    thread.join()
+    server.close()

@@ -7,6 +7,7 @@ no devDependencies); these tests check each trap's own consequence in the built 
 from __future__ import annotations
 
 import os
+import socket
 import urllib.request
 from collections.abc import Iterator
 
@@ -20,6 +21,12 @@ from tests.support.containers import Containers, assert_port_free, http_get, wai
 def guestbook(builds: _Builds) -> BuiltApp:
     """Express + EJS views/ + public/ + knex on better-sqlite3 12.5.0 (no engines), npm."""
     return builds.get("express-views-knex-npm")
+
+
+@pytest.fixture(scope="module")
+def greeter(builds: _Builds) -> BuiltApp:
+    """NestJS + mongoose, src/i18n as nest-cli.json assets, proto/ read at run time, npm."""
+    return builds.get("nest-assets-mongo-npm")
 
 
 @pytest.fixture
@@ -68,3 +75,30 @@ def test_native_module_compiled_for_the_line_its_lock_allows(guestbook: BuiltApp
     ).stdout.split()
     assert out[0].startswith("24.") and out[1] == "42"
     assert len(out) == 2  # no g++ or make in the runtime image
+
+
+def test_nest_assets_and_proto_reach_the_app_which_waits_for_mongodb(
+    greeter: BuiltApp, engine: Containers, started: list[str], tcp_standin: int
+) -> None:
+    """The entrypoint waits for the MongoDB URL (a TCP stand-in: no MongoDB server can be installed
+    here), then the app answers from dist/i18n (copied by nest build) and proto/ (copied by the
+    Dockerfile); with MongoDB unreachable, the entrypoint gives up and the app never starts."""
+    port = greeter.app.port
+    name = f"ndw-e2e-greeter-{os.getpid()}"
+    assert_port_free(port)
+    url = f"mongodb://app:secret@127.0.0.1:{tcp_standin}/app?authSource=admin"
+    engine.start(greeter.tag, name, {"DATABASE_URL": url})
+    started.append(name)
+    wait_for_http(f"http://127.0.0.1:{port}/health", timeout=60)
+    assert f"DATABASE_URL: 127.0.0.1:{tcp_standin} is up" in engine.logs(name)
+    assert http_get(f"http://127.0.0.1:{port}/greeting/fr") == (200, '{"greeting":"Bonjour"}')
+    assert http_get(f"http://127.0.0.1:{port}/contract") == (200, '{"package":"greeter.v1"}')
+    engine.remove_container(name)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    engine.start(
+        greeter.tag, name, {"DATABASE_URL": url.replace(str(tcp_standin), str(closed)), "WAIT_TIMEOUT": "2"}
+    )
+    assert engine.wait_exit(name, timeout=30) == 1
+    assert "did not accept connections within 2s" in engine.logs(name)

@@ -30,8 +30,11 @@ def built(request: pytest.FixtureRequest, builds: _Builds) -> BuiltApp:
     return builds.get(str(request.param))
 
 
-def _runtime_env(built: BuiltApp, postgres: PostgresServer) -> dict[str, str]:
-    """DATABASE_URL for apps with a database (the entrypoint waits for it), on a fresh database."""
+def _runtime_env(built: BuiltApp, postgres: PostgresServer, tcp_standin: int) -> dict[str, str]:
+    """DATABASE_URL for apps with a database (the entrypoint waits for it), on a fresh database;
+    MongoDB apps get a TCP stand-in (their health route does not need the database)."""
+    if built.app.answers.get("database") == "mongodb":
+        return {"DATABASE_URL": f"mongodb://app:secret@127.0.0.1:{tcp_standin}/app?authSource=admin"}
     if built.app.answers.get("database") != "postgresql":
         return {}
     name = f"{built.app.name.replace('-', '_')}_{os.getpid()}_{next(_counter)}"
@@ -39,11 +42,11 @@ def _runtime_env(built: BuiltApp, postgres: PostgresServer) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def running(built: BuiltApp, engine: Containers, postgres: PostgresServer) -> Iterator[str]:
+def running(built: BuiltApp, engine: Containers, postgres: PostgresServer, tcp_standin: int) -> Iterator[str]:
     """The built image running with host networking; yields the container name."""
     name = f"ndw-e2e-{built.app.name}-{os.getpid()}"
     assert_port_free(built.app.port)
-    engine.start(built.tag, name, _runtime_env(built, postgres))
+    engine.start(built.tag, name, _runtime_env(built, postgres, tcp_standin))
     try:
         wait_for_http(f"http://127.0.0.1:{built.app.port}{built.app.health_path}", timeout=60)
     except TimeoutError as error:
