@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,7 @@ def warned(detection: Detection, *fragments: str) -> bool:
             ("runtime_files", "database", "redis", "native_build_tools", "node_version"),
         ),
         ("nest-assets-mongo-npm", ("runtime_files", "database", "redis", "entry", "build_command")),
+        ("fastify-sibling-npm", ("app_dir", "sibling_deps", "build_command", "entry", "health_path")),
     ],
 )
 def test_fixture_answers_are_what_detection_proposes(
@@ -153,6 +155,33 @@ def test_a_build_script_that_copies_the_folder_counts_as_output(tmp_path: Path) 
     )
     write(app, {"src/main.ts": "listen(3000)", "src/views/a.ejs": "x"})
     assert detect(app).values()["runtime_files"] == []
+
+
+# ---------------------------------------------------------------- trap 7: sibling packages
+
+
+def test_file_sibling_outside_the_app_is_proposed_from_the_repository(tmp_path: Path) -> None:
+    detection = detect(real_app("fastify-sibling-npm", tmp_path))
+    values = detection.values()
+    assert values["app_dir"] == "api"
+    assert values["sibling_deps"] == "shared"
+    assert detection.findings["sibling_deps"].source == "api/package.json @acme/shared: file:../shared"
+    assert not detection.warnings or not warned(detection, "file:../shared")
+
+
+def test_file_sibling_seen_from_inside_the_app_says_where_to_run(tmp_path: Path) -> None:
+    app = real_app("fastify-sibling-npm", tmp_path)
+    detection = detect(app / "api")
+    assert "sibling_deps" not in detection.findings
+    assert warned(detection, "file:../shared, outside api/", f"run ndw in {app.resolve()}", "app_dir api")
+
+
+def test_sibling_without_a_lockfile_warns(tmp_path: Path) -> None:
+    app = real_app("fastify-sibling-npm", tmp_path)
+    (app / "shared" / "package-lock.json").unlink()
+    detection = detect(app)
+    assert detection.values()["sibling_deps"] == "shared"
+    assert warned(detection, "has no package-lock.json", "run `npm install` in shared")
 
 
 # ---------------------------------------------------------------- trap 8: the database the app uses
@@ -286,3 +315,34 @@ def test_pnpm_lock_records_engines_too(tmp_path: Path) -> None:
     assert detection.values()["node_version"] == 24
     assert "bcrypt 5.1.1 (pnpm-lock.yaml)" in detection.findings["node_version"].source
     assert detection.values()["native_build_tools"] is True
+
+
+# ---------------------------------------------------------------- answers the traps add
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        ("app_dir: .\nsibling_deps: shared\n", "'shared' is outside the app folder"),
+        ("app_dir: api\nsibling_deps: ../shared\n", "'../shared' is not a relative folder"),
+        ("app_dir: api\nsibling_deps: api/lib\n", "'api/lib' is inside the app folder (api)"),
+        ("app_dir: api\nsibling_deps: lib\n", "'lib' could land on a system folder of the image"),
+        (
+            "runtime_files: [{path: ../views, copy: true}]\n",
+            "entry 1 needs a path relative to the app folder",
+        ),
+        ("runtime_files: views\n", "runtime_files: 'views' is not allowed; must be a list"),
+        ("orm: drizzle\ndatabase: mongodb\n", "Drizzle does not support MongoDB"),
+        ("orm: prisma\ndatabase: mongodb\nmigrations: job\n", "prisma migrate does not support MongoDB"),
+    ],
+)
+def test_bad_trap_answers_exit_2_and_write_nothing(
+    run_ndw: Callable[..., tuple[int, str, str]], tmp_path: Path, answers: str, expected: str
+) -> None:
+    app = real_app("fastify-sibling-npm", tmp_path)
+    before = sorted(p.relative_to(app).as_posix() for p in app.rglob("*"))
+    (tmp_path / "answers.yml").write_text("service_name: quotes\n" + answers)
+    status, _, err = run_ndw("init", app, "--answers", tmp_path / "answers.yml")
+    assert status == 2
+    assert expected in " ".join(err.split())
+    assert sorted(p.relative_to(app).as_posix() for p in app.rglob("*")) == before

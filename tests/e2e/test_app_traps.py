@@ -29,6 +29,12 @@ def greeter(builds: _Builds) -> BuiltApp:
     return builds.get("nest-assets-mongo-npm")
 
 
+@pytest.fixture(scope="module")
+def quotes(builds: _Builds) -> BuiltApp:
+    """Fastify in api/ linking ../shared (file:, its own lockfile and tsc build), npm."""
+    return builds.get("fastify-sibling-npm")
+
+
 @pytest.fixture
 def started(engine: Containers) -> Iterator[list[str]]:
     """Names of containers a test starts; removed afterwards."""
@@ -102,3 +108,25 @@ def test_nest_assets_and_proto_reach_the_app_which_waits_for_mongodb(
     )
     assert engine.wait_exit(name, timeout=30) == 1
     assert "did not accept connections within 2s" in engine.logs(name)
+
+
+def test_sibling_package_is_built_and_linked(
+    quotes: BuiltApp, engine: Containers, started: list[str]
+) -> None:
+    """The build context is the repository; shared/ was installed from its own lockfile, built by tsc
+    and pruned, root-owned: the app's answer comes from its compiled code and its own dependency."""
+    listing = engine.shell_as_root(
+        quotes.tag,
+        "readlink node_modules/@acme/shared; ls /shared/dist /shared/node_modules; stat -c %U /shared/dist",
+    ).stdout.split()
+    assert listing[0] == "../../shared"
+    assert {"index.js", "ms", "root"} <= set(listing)
+    assert "typescript" not in listing  # pruned to the sibling's production dependencies
+    port = quotes.app.port
+    name = f"ndw-e2e-quotes-{os.getpid()}"
+    assert_port_free(port)
+    engine.start(quotes.tag, name, {})
+    started.append(name)
+    wait_for_http(f"http://127.0.0.1:{port}/health", timeout=60)
+    status, body = http_get(f"http://127.0.0.1:{port}/quote")
+    assert status == 200 and "(3 hours ago)" in body, body

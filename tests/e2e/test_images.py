@@ -86,7 +86,7 @@ def _dev_only(built: BuiltApp) -> list[str]:
     e.g. @prisma/client's peer `prisma`) do not make a dev tool a production dependency.
     """
     declared = built.app.dev_dependencies
-    lock = built.context / "package-lock.json"
+    lock = built.context / built.app.app_dir / "package-lock.json"
     if built.app.answers.get("package_manager") != "npm" or not lock.exists():
         return declared
     packages = json.loads(lock.read_text()).get("packages", {})
@@ -99,7 +99,7 @@ def _dev_only(built: BuiltApp) -> list[str]:
 
 def test_image_builds_from_the_generated_dockerfile(built: BuiltApp, engine: Containers) -> None:
     """The Dockerfile ndw wrote builds with only NODE_IMAGE overridden."""
-    assert (built.context / "Dockerfile").is_file()
+    assert (built.context / built.app.app_dir / "Dockerfile").is_file()
     assert engine.image_exists(built.tag)
     assert built.build.seconds > 0
 

@@ -46,10 +46,15 @@ class FixtureApp:
         assert isinstance(data, dict)
         return data
 
+    @property
+    def app_dir(self) -> str:
+        """The service's folder in the fixture ('.' unless it is a repository with siblings)."""
+        return str(self.answers.get("app_dir", "."))
+
     @cached_property
     def manifest(self) -> dict[str, Any]:
-        """package.json."""
-        data = json.loads((self.source / "package.json").read_text())
+        """The service's package.json."""
+        data = json.loads((self.source / self.app_dir / "package.json").read_text())
         assert isinstance(data, dict)
         return data
 
@@ -105,7 +110,10 @@ class FixtureApp:
 
     def build(self, engine: Containers, context: Path, tag: str | None = None) -> BuildResult:
         """Build CONTEXT's generated Dockerfile unchanged, with NODE_IMAGE set to the stand-in."""
-        return engine.build(context, tag or self.tag, {"NODE_IMAGE": self.node_image(engine)})
+        dockerfile = context / self.app_dir / "Dockerfile" if self.app_dir != "." else None
+        return engine.build(
+            context, tag or self.tag, {"NODE_IMAGE": self.node_image(engine)}, dockerfile=dockerfile
+        )
 
 
 def fixture_apps() -> list[FixtureApp]:

@@ -17,6 +17,7 @@ Modules, one job each:
     noderange  which Node majors an npm version range allows
     installs   install-time traps (pnpm build-script approval, Yarn Plug'n'Play)
     entry      framework, build command, production entry (start scripts, nest-cli.json)
+    siblings   local packages linked with file: outside a workspace (built in their own stage)
     runfiles   files read at run time that the build does not emit (views/, public/, i18n, .proto)
     tsconfig   what tsc emits: outDir and the rootDir it computes
     data       ORM, database, Drizzle driver, Redis, migrations folder, schema/config path

@@ -49,9 +49,7 @@ KNEX_CLIENTS = {
     "better-sqlite3": "sqlite",
 }
 KNEX_FILES = ("knexfile.js", "knexfile.ts", "knexfile.cjs", "knexfile.mjs")
-_KNEX_CLIENT = re.compile(
-    r"""\bclient\s*[:=]\s*(?:[\w.]*env\.\w+\s*(?:\?\?|\|\|)\s*)?['"]([\w-]+)['"]"""
-)
+_KNEX_CLIENT = re.compile(r"""\bclient\s*[:=]\s*(?:[\w.]*env\.\w+\s*(?:\?\?|\|\|)\s*)?['"]([\w-]+)['"]""")
 # `if (process.env.REDIS_URL)`, `process.env.REDIS_URL ? new Redis(...) : ...`, `REDIS_URL && ...`.
 _REDIS_GUARD = re.compile(
     r"""(?:if\s*\(\s*!?\s*(?:[\w.]*env\.|\w+\.)?(REDIS_\w+)\s*\)|(?:env\.)(REDIS_\w+)\s*(?:\?[^?.]|&&))"""

@@ -19,6 +19,7 @@ from wizard.detect.network import check_listen, detect_health_path, detect_port
 from wizard.detect.runfiles import detect_runtime_files
 from wizard.detect.runtime import detect_node_version, detect_package_manager
 from wizard.detect.services import ServiceCandidate, detect_services, service_folders, workspace_patterns
+from wizard.detect.siblings import detect_siblings
 from wizard.detect.signals import check_shutdown
 from wizard.names import service_slug
 
@@ -68,6 +69,7 @@ def _read_app(app: App, found: Detection) -> None:
     framework = detect_framework(app, found)
     detect_labels(app, found)
     detect_install_inputs(app, found, manager)
+    detect_siblings(app, found)
     detect_data(app, found)  # first: Prisma 7's generated client is a tsc input
     detect_build_and_entry(app, found, framework, manager)
     detect_runtime_files(app, found)
