@@ -44,6 +44,10 @@ def warned(detection: Detection, *fragments: str) -> bool:
         ),
         ("nest-assets-mongo-npm", ("runtime_files", "database", "redis", "entry", "build_command")),
         ("fastify-sibling-npm", ("app_dir", "sibling_deps", "build_command", "entry", "health_path")),
+        (
+            "fastify-bcrypt-pnpm",
+            ("node_version", "native_build_tools", "pnpm_allow_builds", "package_manager"),
+        ),
     ],
 )
 def test_fixture_answers_are_what_detection_proposes(
@@ -315,6 +319,25 @@ def test_pnpm_lock_records_engines_too(tmp_path: Path) -> None:
     assert detection.values()["node_version"] == 24
     assert "bcrypt 5.1.1 (pnpm-lock.yaml)" in detection.findings["node_version"].source
     assert detection.values()["native_build_tools"] is True
+
+
+def test_pnpm_without_an_approval_list_approves_what_the_image_needs(tmp_path: Path) -> None:
+    """pnpm 11, bcrypt, no allowBuilds anywhere: bcrypt is approved, and no warning says the install fails."""
+    detection = detect(real_app("fastify-bcrypt-pnpm", tmp_path))
+    assert detection.values()["pnpm_allow_builds"] == "bcrypt"
+    assert "package.json approves none: the image approves bcrypt" in (
+        detection.findings["pnpm_allow_builds"].source
+    )
+    assert not warned(detection, "ERR_PNPM_IGNORED_BUILDS")
+
+
+def test_an_existing_approval_list_is_the_projects_choice(tmp_path: Path) -> None:
+    """Even an empty list is a decision: nothing is approved for it, and the missing one is warned about."""
+    app = real_app("fastify-bcrypt-pnpm", tmp_path)
+    (app / "pnpm-workspace.yaml").write_text("allowBuilds: {}\n")
+    detection = detect(app)
+    assert "pnpm_allow_builds" not in detection.findings
+    assert warned(detection, "bcrypt need theirs", "ERR_PNPM_IGNORED_BUILDS")
 
 
 # ---------------------------------------------------------------- answers the traps add

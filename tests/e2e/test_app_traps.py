@@ -6,8 +6,10 @@ no devDependencies); these tests check each trap's own consequence in the built 
 
 from __future__ import annotations
 
+import json
 import os
 import socket
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 
@@ -33,6 +35,12 @@ def greeter(builds: _Builds) -> BuiltApp:
 def quotes(builds: _Builds) -> BuiltApp:
     """Fastify in api/ linking ../shared (file:, its own lockfile and tsc build), npm."""
     return builds.get("fastify-sibling-npm")
+
+
+@pytest.fixture(scope="module")
+def accounts(builds: _Builds) -> BuiltApp:
+    """Fastify + bcrypt 6 on pnpm 11 with no build-approval list and no engines."""
+    return builds.get("fastify-bcrypt-pnpm")
 
 
 @pytest.fixture
@@ -119,7 +127,7 @@ def test_sibling_package_is_built_and_linked(
         quotes.tag,
         "readlink node_modules/@acme/shared; ls /shared/dist /shared/node_modules; stat -c %U /shared/dist",
     ).stdout.split()
-    assert listing[0] == "../../shared"
+    assert listing[0] == "../../../shared"  # node_modules/@acme/shared -> /shared
     assert {"index.js", "ms", "root"} <= set(listing)
     assert "typescript" not in listing  # pruned to the sibling's production dependencies
     port = quotes.app.port
@@ -130,3 +138,33 @@ def test_sibling_package_is_built_and_linked(
     wait_for_http(f"http://127.0.0.1:{port}/health", timeout=60)
     status, body = http_get(f"http://127.0.0.1:{port}/quote")
     assert status == 200 and "(3 hours ago)" in body, body
+
+
+def test_pnpm_build_approval_lets_the_native_module_load(
+    accounts: BuiltApp, engine: Containers, started: list[str]
+) -> None:
+    """pnpm 11 fails an install with an unapproved build script; the Dockerfile approved bcrypt's (the
+    project has no list), the image runs Node 26 without compilers, and bcrypt hashes at start-up."""
+    assert not (accounts.context / "pnpm-workspace.yaml").exists()  # the project's tree is untouched
+    assert "'allowBuilds:' '  \"bcrypt\": true'" in (accounts.context / "Dockerfile").read_text()
+    out = engine.shell_as_root(accounts.tag, "node --version; command -v g++ make || true").stdout.split()
+    assert out[0].startswith("v26.") and len(out) == 1
+    port = accounts.app.port
+    name = f"ndw-e2e-accounts-{os.getpid()}"
+    assert_port_free(port)
+    engine.start(accounts.tag, name, {})
+    started.append(name)
+    wait_for_http(f"http://127.0.0.1:{port}/health", timeout=60)
+    for password, expected in (("correct horse battery staple", 200), ("wrong", 401)):
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/login",
+            data=json.dumps({"password": password}).encode(),
+            headers={"content-type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        assert status == expected, password

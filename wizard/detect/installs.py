@@ -44,6 +44,15 @@ def _approved(app: App) -> set[str]:
     return names
 
 
+def declares_approvals(app: App) -> bool:
+    """Does the project keep an approval list at all (even an empty one that approves nothing)?"""
+    text = app.text("pnpm-workspace.yaml") or ""
+    settings = app.manifest.get("pnpm")
+    return bool(re.search(r"^(allowBuilds|onlyBuiltDependencies|ignoredBuiltDependencies):", text, re.M)) or (
+        isinstance(settings, dict) and bool({"allowBuilds", "onlyBuiltDependencies"} & set(settings))
+    )
+
+
 def check_installs(app: App, found: Detection) -> None:
     """Warn about installs that fail or silently skip work inside the image."""
     values = found.values()
@@ -52,7 +61,8 @@ def check_installs(app: App, found: Detection) -> None:
     if manager == "pnpm" and major >= 10:
         needed = sorted({script for dep, script in NEEDS_BUILD_SCRIPT.items() if dep in app.deps})
         missing = [name for name in needed if name not in _approved(app)]
-        if missing:
+        # Without any approval list, the scaffold approves what the image needs (pnpm_allow_builds).
+        if missing and declares_approvals(app):
             key = "allowBuilds" if major >= 11 else "onlyBuiltDependencies"
             effect = (
                 "fails with ERR_PNPM_IGNORED_BUILDS"

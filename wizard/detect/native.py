@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from wizard.detect.app import App
+from wizard.detect.installs import NEEDS_BUILD_SCRIPT, declares_approvals
 from wizard.detect.model import Detection
 from wizard.detect.noderange import allows_major
 from wizard.detect.runtime import NODE_LINES
@@ -40,6 +41,15 @@ NATIVE_PACKAGES: dict[str, tuple[int, ...] | None] = {
 # Packages people expect to need compilers but that install prebuilt binaries.
 PREBUILT = ("sharp", "bufferutil", "utf-8-validate", "@node-rs/bcrypt", "@node-rs/argon2", "bcryptjs")
 NATIVE = (*NATIVE_PACKAGES, "sharp")
+# Packages whose install scripts the image needs (engines, native addons, binary checks); pnpm 10+
+# runs them only when approved, and pnpm 11 fails the install while one is unapproved.
+BUILD_SCRIPTS = (
+    *sorted(set(NEEDS_BUILD_SCRIPT.values())),
+    "prisma",
+    "esbuild",
+    "sharp",
+    "@swc/core",
+)
 
 
 def _version(spec: str) -> tuple[int, ...] | None:
@@ -141,3 +151,24 @@ def detect_native(app: App, found: Detection) -> None:
         else "no dependency that compiles native code"
     )
     found.propose("native_build_tools", False, f"{app.label('package.json')}: {why}")
+
+
+def approve_builds(app: App, found: Detection) -> None:
+    """Propose pnpm_allow_builds: with pnpm 10+ and no approval list, the build scripts the image needs."""
+    values = found.values()
+    version = str(values.get("package_manager_version", ""))
+    major = int(version.split(".", maxsplit=1)[0]) if re.match(r"^\d+\.", version) else 0
+    standalone = values.get("layout", "standalone") == "standalone"  # a workspace's list is at its root
+    if values.get("package_manager") != "pnpm" or major < 10 or not standalone or declares_approvals(app):
+        return
+    locked_names = {re.sub(r"^/?((?:@[^/@]+/)?[^@]+)@.*$", r"\1", str(key)) for key in _pnpm_packages(app)}
+    wanted = [name for name in BUILD_SCRIPTS if name in locked_names or name in app.deps]
+    if not wanted:
+        return
+    effect = "fails the install while any is unapproved" if major >= 11 else "skips unapproved ones silently"
+    found.propose(
+        "pnpm_allow_builds",
+        " ".join(wanted),
+        f"pnpm {major} runs dependencies' build scripts only when approved ({effect}) and "
+        f"{app.label('package.json')} approves none: the image approves {', '.join(wanted)}",
+    )

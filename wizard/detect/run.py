@@ -14,7 +14,7 @@ from wizard.detect.inputs import detect_install_inputs
 from wizard.detect.installs import check_installs
 from wizard.detect.labels import detect_labels
 from wizard.detect.model import Detection
-from wizard.detect.native import detect_native
+from wizard.detect.native import approve_builds, detect_native
 from wizard.detect.network import check_listen, detect_health_path, detect_port
 from wizard.detect.runfiles import detect_runtime_files
 from wizard.detect.runtime import detect_node_version, detect_package_manager
@@ -74,6 +74,7 @@ def _read_app(app: App, found: Detection) -> None:
     detect_build_and_entry(app, found, framework, manager)
     detect_runtime_files(app, found)
     detect_native(app, found)
+    approve_builds(app, found)
     detect_port(app, found)
     detect_health_path(app, found, framework)
     check_listen(app, found, framework)
