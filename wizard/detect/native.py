@@ -15,8 +15,6 @@ import json
 import re
 from typing import Any
 
-import yaml
-
 from wizard.detect.app import App
 from wizard.detect.installs import NEEDS_BUILD_SCRIPT, declares_approvals
 from wizard.detect.model import Detection
@@ -57,40 +55,57 @@ def _version(spec: str) -> tuple[int, ...] | None:
     return tuple(int(g) for g in match.groups() if g is not None) if match else None
 
 
-def _npm_locked(app: App, name: str) -> tuple[str, str | None] | None:
-    lock = app.text("package-lock.json") or app.text("npm-shrinkwrap.json")
-    if not lock or f'"node_modules/{name}"' not in lock:
-        return None
-    with contextlib.suppress(ValueError):
-        entry = (json.loads(lock).get("packages") or {}).get(f"node_modules/{name}") or {}
-        engines = entry.get("engines")
-        node = engines.get("node") if isinstance(engines, dict) else None
-        return str(entry.get("version", "")), str(node) if node else None
-    return None
+# A pnpm-lock.yaml `packages:` entry: `  bcrypt@6.0.0:` (v9) or `  /bcrypt@5.1.1:` (v6), quoted or not.
+_PNPM_ENTRY = re.compile(r"""^  ['"]?/?((?:@[^/@\s'"]+/)?[^@\s'"/]+)@(\d[^:'"(\s]*)[^:\n]*:\s*$""", re.M)
+_PNPM_ENGINES = re.compile(r"""^    engines:\s*\{[^}\n]*\bnode:\s*['"]?([^'"}\n]+?)['"]?\s*[,}]""", re.M)
 
 
-def _pnpm_packages(app: App) -> dict[str, Any]:
-    text = app.text("pnpm-lock.yaml")
-    if not text:
-        return {}
-    with contextlib.suppress(yaml.YAMLError):
-        data = yaml.safe_load(text)
-        packages = data.get("packages") if isinstance(data, dict) else None
-        return packages if isinstance(packages, dict) else {}
-    return {}
+class Locks:
+    """The lockfile's view of installed packages: version and engines.node, read once per app.
 
+    pnpm-lock.yaml is scanned with patterns rather than parsed: a YAML parse of a large
+    workspace's lockfile alone would take longer than the whole detection may.
+    """
 
-def locked(app: App, name: str) -> tuple[str, str | None, str] | None:
-    """(locked version, its engines.node or None, lockfile) of a dependency, from the lockfile."""
-    if npm := _npm_locked(app, name):
-        return npm[0], npm[1], "package-lock.json"
-    for key, entry in _pnpm_packages(app).items():
-        match = re.match(rf"^/?{re.escape(name)}@(\d[^(@]*)", str(key))
-        if match and isinstance(entry, dict):
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self._npm: dict[str, Any] | None = None
+        self._pnpm: dict[str, tuple[str, str | None]] | None = None
+
+    def npm(self) -> dict[str, Any]:
+        """package-lock.json (or npm-shrinkwrap.json) `packages`."""
+        if self._npm is None:
+            self._npm = {}
+            text = self.app.text("package-lock.json") or self.app.text("npm-shrinkwrap.json")
+            with contextlib.suppress(ValueError, AttributeError):
+                self._npm = dict(json.loads(text or "{}").get("packages") or {})
+        return self._npm
+
+    def pnpm(self) -> dict[str, tuple[str, str | None]]:
+        """name -> (version, engines.node) of the first entry per package in pnpm-lock.yaml."""
+        if self._pnpm is None:
+            self._pnpm = {}
+            text = self.app.text("pnpm-lock.yaml") or ""
+            section = text.find("\npackages:\n")
+            body = text[section:] if section >= 0 else ""
+            entries = list(_PNPM_ENTRY.finditer(body))
+            for here, after in zip(entries, [*entries[1:], None], strict=False):
+                chunk = body[here.end() : after.start() if after else len(body)]
+                engines = _PNPM_ENGINES.search(chunk)
+                self._pnpm.setdefault(here.group(1), (here.group(2), engines.group(1) if engines else None))
+        return self._pnpm
+
+    def locked(self, name: str) -> tuple[str, str | None, str] | None:
+        """(locked version, its engines.node or None, lockfile) of a dependency."""
+        entry = self.npm().get(f"node_modules/{name}")
+        if isinstance(entry, dict):
             engines = entry.get("engines")
             node = engines.get("node") if isinstance(engines, dict) else None
-            return match.group(1), str(node) if node else None, "pnpm-lock.yaml"
-    return None
+            return str(entry.get("version", "")), str(node) if node else None, "package-lock.json"
+        if name in self.pnpm():
+            version, node = self.pnpm()[name]
+            return version, node, "pnpm-lock.yaml"
+        return None
 
 
 def _node_line(app: App, found: Detection, natives: list[tuple[str, str, str | None, str]]) -> None:
@@ -118,12 +133,13 @@ def _node_line(app: App, found: Detection, natives: list[tuple[str, str, str | N
 def detect_native(app: App, found: Detection) -> None:
     """Propose native_build_tools, and the Node line, from the native dependencies' locked versions."""
     natives: list[tuple[str, str, str | None, str]] = []
+    locks = Locks(app)
     compiles: tuple[str, str] | None = None
     for package in NATIVE:
         if package not in app.deps or app.deps[package][1] == "devDependencies":
             continue
         spec = app.deps[package][0]
-        pinned = locked(app, package)
+        pinned = locks.locked(package)
         if pinned:
             natives.append((package, pinned[0], pinned[1], pinned[2]))
         prebuilt_from = NATIVE_PACKAGES.get(package, ())
@@ -161,7 +177,7 @@ def approve_builds(app: App, found: Detection) -> None:
     standalone = values.get("layout", "standalone") == "standalone"  # a workspace's list is at its root
     if values.get("package_manager") != "pnpm" or major < 10 or not standalone or declares_approvals(app):
         return
-    locked_names = {re.sub(r"^/?((?:@[^/@]+/)?[^@]+)@.*$", r"\1", str(key)) for key in _pnpm_packages(app)}
+    locked_names = Locks(app).pnpm()
     wanted = [name for name in BUILD_SCRIPTS if name in locked_names or name in app.deps]
     if not wanted:
         return
