@@ -48,8 +48,8 @@ def _nest_assets(app: App) -> list[str]:
     return globs
 
 
-def _covered_by_build(app: App, folder: str, name: str, globs: list[str]) -> str | None:
-    """Why `folder` (under the source root) is already in the build output, or None."""
+def _covered_by_build(app: App, name: str, globs: list[str]) -> str | None:
+    """Why the source-root folder `name` is already in the build output, or None."""
     for pattern in globs:
         if pattern.split("/")[0] in (name, "**") or pattern.startswith(f"{name}/"):
             return f"{app.label('nest-cli.json')} compilerOptions.assets: {pattern} (nest build copies it)"
@@ -114,7 +114,7 @@ def detect_runtime_files(app: App, found: Detection) -> None:
     listed: list[str] = []
     for folder, name in _source_folders(app):
         listed.append(folder)
-        if _covered_by_build(app, folder, name, globs):
+        if _covered_by_build(app, name, globs):
             continue
         entries.append(
             {
