@@ -732,9 +732,16 @@ def test_ready_route_counts_as_health_path(tmp_path: Path) -> None:
 
 
 def test_pnpm_unapproved_build_scripts_warn(tmp_path: Path) -> None:
+    """No approval list at all: the image approves what it needs (pnpm_allow_builds), no warning. A
+    list that lacks one is the project's choice: pnpm 10 skips the script, pnpm 11 fails; warned."""
     app = copy_fixture("nest-dist-src", tmp_path)
+    detection = detect(app)
+    assert {"@prisma/engines", "prisma"} <= set(detection.values()["pnpm_allow_builds"].split())
+    assert not warned(detection, "only when approved")
+    (app / "pnpm-workspace.yaml").write_text("onlyBuiltDependencies: []\n")
     assert warned(detect(app), "pnpm 10", "@prisma/engines", "onlyBuiltDependencies in pnpm-workspace.yaml")
     edit_manifest(app, lambda m: m.update({"packageManager": "pnpm@11.28.10"}))
+    (app / "pnpm-workspace.yaml").write_text("allowBuilds: {}\n")
     assert warned(detect(app), "pnpm 11", "ERR_PNPM_IGNORED_BUILDS", "allowBuilds")
     (app / "pnpm-workspace.yaml").write_text("allowBuilds:\n  '@prisma/engines': true\n")
     assert not warned(detect(app), "install scripts only when approved")

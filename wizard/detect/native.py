@@ -178,7 +178,8 @@ def approve_builds(app: App, found: Detection) -> None:
     if values.get("package_manager") != "pnpm" or major < 10 or not standalone or declares_approvals(app):
         return
     locked_names = Locks(app).pnpm()
-    wanted = [name for name in BUILD_SCRIPTS if name in locked_names or name in app.deps]
+    declared = {NEEDS_BUILD_SCRIPT.get(dep, dep) for dep in app.deps} | set(app.deps)
+    wanted = [name for name in BUILD_SCRIPTS if name in locked_names or name in declared]
     if not wanted:
         return
     effect = "fails the install while any is unapproved" if major >= 11 else "skips unapproved ones silently"
