@@ -154,6 +154,17 @@ EXTRAS: tuple[dict[str, Any], ...] = (
         "node_version": 26,
     },
     {
+        "app_dir": "apps/api",
+        "layout": "workspace",
+        "workspace_package": "@acme/api",
+        "workspace_deps": "packages/shared",
+        "package_manager": "yarn",
+        "package_manager_version": "1.22.22",
+        "build_command": "yarn --cwd packages/shared run build && yarn --cwd apps/api run build",
+        "entry": "dist/index.js",
+        "database": "sqlite",
+    },
+    {
         "app_dir": "apps/billing",
         "layout": "nest-monorepo",
         "framework": "nestjs",

@@ -1,0 +1,144 @@
+"""Package-manager shapes (#13 traps 3, 6 and 11), built and run from tests/fixtures/monorepos.
+
+- pnpm-catalog: a pnpm workspace with `catalog:` specifiers, `overrides`, `patchedDependencies`
+  and the root hooks `preinstall: npx only-allow pnpm` and `prepare: husky` (husky is a
+  devDependency): the production step must not run those hooks, and the patch must be applied
+  in the image.
+- yarn1-workspace: yarn 1 workspaces (two services on one shared package, root `prepare: husky`):
+  the image holds the service, the shared package and their production dependencies only.
+
+Each service is scaffolded with `ndw init --service`, built from the repository root with its
+generated Dockerfile unchanged, started (health answers) and stopped (`stop -t 10` exits 0).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.support.containers import BuildResult, Containers, assert_port_free, wait_for_http
+from tests.support.rootfs import SUITE_FOR_MAJOR, node_base_image
+
+MONOREPOS = Path(__file__).parents[1] / "fixtures" / "monorepos"
+
+
+@dataclass(frozen=True)
+class Built:
+    repo: Path
+    service: str
+    answers: dict[str, object]
+    build: BuildResult
+
+    @property
+    def dockerfile(self) -> str:
+        return (self.repo / self.service / "Dockerfile").read_text()
+
+
+_built: dict[tuple[str, str], Built] = {}
+
+
+def build_service(
+    engine: Containers, tmp: Path, repo_name: str, service: str, secrets: dict[str, Path] | None = None
+) -> Built:
+    """Scaffold SERVICE of REPO_NAME in a temp copy and build its image (once per session)."""
+    key = (repo_name, service)
+    if key not in _built:
+        repo = Path(shutil.copytree(MONOREPOS / repo_name, tmp / repo_name))
+        done = subprocess.run(
+            [sys.executable, "-m", "wizard", "init", str(repo), "--service", service, "--defaults"],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        answers = yaml.safe_load((repo / service / ".copier-answers.yml").read_text())
+        major = int(answers["node_version"])
+        result = engine.build(
+            repo, f"localhost/ndw-e2e/pm-{repo_name}:latest",
+            {"NODE_IMAGE": node_base_image(major, SUITE_FOR_MAJOR[major], engine)},
+            dockerfile=repo / service / "Dockerfile", secrets=secrets,
+        )  # fmt: skip
+        _built[key] = Built(repo, service, answers, result)
+    return _built[key]
+
+
+@pytest.fixture
+def started(engine: Containers) -> Iterator[list[str]]:
+    """Names of containers a test starts; removed afterwards."""
+    names: list[str] = []
+    yield names
+    for name in names:
+        engine.remove_container(name)
+
+
+def run_and_stop(engine: Containers, built: Built, started: list[str], path: str) -> dict[str, object]:
+    """Start the image, GET PATH (JSON), check the health check passes and `stop -t 10` exits 0."""
+    port = int(str(built.answers["port"]))
+    name = f"ndw-e2e-pm-{built.repo.name}-{os.getpid()}"
+    assert_port_free(port)
+    engine.start(built.build.tag, name, {})
+    started.append(name)
+    status, body = wait_for_http(f"http://127.0.0.1:{port}{path}", timeout=60)
+    assert status == 200, body + engine.logs(name)
+    assert engine.wait_healthy(name) == "healthy", engine.logs(name)
+    elapsed, code = engine.stop(name, 10)
+    assert code == 0 and elapsed < 10, (elapsed, code, engine.logs(name))
+    data = json.loads(body)
+    assert isinstance(data, dict)
+    return data
+
+
+@pytest.fixture(scope="module")
+def pnpm_catalog(engine: Containers, tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return build_service(engine, tmp_path_factory.mktemp("pm"), "pnpm-catalog", "apps/shop")
+
+
+def test_pnpm_workspace_hooks_skipped_patch_applied(
+    pnpm_catalog: Built, engine: Containers, started: list[str]
+) -> None:
+    """Root `prepare: husky` and `preinstall: npx only-allow pnpm` stay out of the production
+    step (husky is not installed there: running it fails the build); the patched escape-html and
+    the catalog's express are in the image and answer."""
+    assert "npm pkg delete scripts.preinstall" in pnpm_catalog.dockerfile
+    assert "COPY patches ./patches" in pnpm_catalog.dockerfile
+    data = run_and_stop(engine, pnpm_catalog, started, "/price?label=%3Cb%3E")
+    assert data == {"price": "19.99 EUR", "label": "&lt;b&gt;", "patched": True}
+    listing = engine.shell_as_root(
+        pnpm_catalog.build.tag, "ls /app/node_modules /app/node_modules/.pnpm; cat /app/package.json"
+    )
+    assert listing.returncode == 0, listing.stderr
+    assert "husky" not in listing.stdout.split("{", 1)[0]  # devDependencies never ship
+    # The image's package.json is the service's own, unchanged.
+    manifest = json.loads("{" + listing.stdout.split("{", 1)[1])
+    assert manifest == json.loads((MONOREPOS / "pnpm-catalog/apps/shop/package.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def yarn1(engine: Containers, tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return build_service(engine, tmp_path_factory.mktemp("pm"), "yarn1-workspace", "apps/api")
+
+
+def test_yarn1_workspace_service_runs_with_its_package_only(
+    yarn1: Built, engine: Containers, started: list[str]
+) -> None:
+    """The pruned production install: express and @acme/util (its published files), no fastify
+    (the other service's), no husky or nodemon (devDependencies), and the root `prepare: husky`
+    did not run (husky is not installed there: running it fails the build)."""
+    assert run_and_stop(engine, yarn1, started, "/hello") == {"message": "hello from api"}
+    listing = engine.shell_as_root(
+        yarn1.build.tag,
+        "ls /app /app/apps /app/node_modules /app/node_modules/@acme;"
+        " readlink -f /app/node_modules/@acme/util; ls /app/packages/util",
+    )
+    assert listing.returncode == 0, listing.stderr
+    names = listing.stdout.split()
+    assert "express" in names and "util" in names
+    assert not {"fastify", "husky", "nodemon", "admin", "package.json", "yarn.lock"} & set(names), names
+    assert "/app/packages/util" in names and "index.js" in names
