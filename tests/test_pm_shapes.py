@@ -13,6 +13,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import yaml
+
 from wizard.detect import detect, detect_service, detect_services
 
 Run = Callable[..., tuple[int, str, str]]
@@ -180,3 +182,154 @@ def test_stale_pnpm_lockfile_loses_to_yarn_tooling(tmp_path: Path) -> None:
         for w in found.warnings
         if "installs with yarn from yarn.lock" in w and "pnpm-lock.yaml looks stale" in w
     ]
+
+
+# ---------------------------------------------------------------- trap 11: .npmrc settings and tokens
+
+APPS = Path(__file__).parent / "fixtures" / "apps"
+
+
+def _app(tmp_path: Path, npmrc: str, manifest: dict[str, object] | None = None) -> Path:
+    app = tmp_path / "app"
+    app.mkdir()
+    data = manifest or {
+        "name": "svc",
+        "scripts": {"start": "node index.js"},
+        "dependencies": {"express": "5"},
+    }
+    (app / "package.json").write_text(json.dumps(data))
+    (app / "package-lock.json").write_text('{"lockfileVersion": 3, "packages": {}}\n')
+    (app / ".npmrc").write_text(npmrc)
+    return app
+
+
+def test_token_bearing_npmrc_wires_the_secret_and_carries_its_settings() -> None:
+    found = detect(APPS / "express-npmrc-npm")
+    values = found.values()
+    assert values["npmrc_settings"] == "legacy-peer-deps=true"
+    assert values["npmrc_secret"] is True
+    assert found.sources()["npmrc_secret"] == ".npmrc: _authToken (registry credentials)"
+    [warning] = [w for w in found.warnings if "registry credentials" in w]
+    assert "docker build --secret id=npmrc,src=$HOME/.npmrc" in warning
+    assert "literal token" not in warning  # ${NPM_TOKEN}: nothing committed to rotate
+    # The fixture's answers are what detection proposes.
+    answers = yaml.safe_load((APPS / "express-npmrc-npm" / "ndw-answers.yml").read_text())
+    assert (answers["npmrc_settings"], answers["npmrc_secret"]) == ("legacy-peer-deps=true", True)
+
+
+def test_literal_token_is_never_a_setting_and_asks_for_rotation(tmp_path: Path) -> None:
+    app = _app(
+        tmp_path,
+        "registry=https://npm.acme.test/\n_auth=dXNlcjpwYXNz\n"
+        "//npm.acme.test/:_authToken=abc123\nstrict-peer-deps=false ; old style\n",
+    )
+    found = detect(app)
+    values = found.values()
+    assert values["npmrc_secret"] is True
+    settings = values["npmrc_settings"]
+    assert settings.split()[0] == "registry=https://npm.acme.test/"
+    assert "abc123" not in settings and "dXNlcjpwYXNz" not in settings
+    assert [w for w in found.warnings if "literal token (_auth, //npm.acme.test/:_authToken)" in w]
+
+
+def test_settings_only_npmrc_has_no_secret(tmp_path: Path) -> None:
+    found = detect(_app(tmp_path, "# hoisted for the bundler\nlegacy-peer-deps=true\nengine-strict=true\n"))
+    assert found.values()["npmrc_settings"] == "legacy-peer-deps=true engine-strict=true"
+    assert "npmrc_secret" not in found.values()
+    assert not [w for w in found.warnings if ".npmrc" in w]
+
+
+def test_npmrc_setting_from_the_environment_is_not_carried(tmp_path: Path) -> None:
+    found = detect(_app(tmp_path, "legacy-peer-deps=true\nregistry=${NPM_REGISTRY}\n"))
+    assert found.values()["npmrc_settings"] == "legacy-peer-deps=true"
+    assert [w for w in found.warnings if ".npmrc: registry is not carried into the image" in w]
+
+
+def test_pnpm11_ignores_npmrc_settings_other_than_registry_and_says_so(tmp_path: Path) -> None:
+    manifest = {"name": "svc", "packageManager": "pnpm@11.1.0", "scripts": {"start": "node index.js"}}
+    app = _app(
+        tmp_path,
+        "node-linker=hoisted\nshamefully-hoist=true\n@acme:registry=https://npm.acme.test/\n",
+        manifest,
+    )
+    found = detect(app)
+    [warning] = [w for w in found.warnings if "pnpm 11 reads only registry and auth" in w]
+    assert "node-linker, shamefully-hoist no longer apply" in warning
+    assert "nodeLinker: hoisted" in warning
+
+
+def test_yarn_berry_ignores_npmrc_and_flags_a_literal_yarnrc_token(tmp_path: Path) -> None:
+    manifest = {"name": "svc", "packageManager": "yarn@4.18.1", "scripts": {"start": "node index.js"}}
+    app = _app(tmp_path, "legacy-peer-deps=true\n", manifest)
+    (app / ".yarnrc.yml").write_text('nodeLinker: node-modules\nnpmAuthToken: "abc123"\n')
+    found = detect(app)
+    assert "npmrc_settings" not in found.values()
+    assert [w for w in found.warnings if "does not read .npmrc" in w]
+    assert [w for w in found.warnings if "npmAuthToken is a literal token" in w]
+    (app / ".yarnrc.yml").write_text("nodeLinker: node-modules\nnpmAuthToken: ${NPM_TOKEN}\n")
+    assert not [w for w in detect(app).warnings if "literal token" in w]
+
+
+def test_every_install_of_a_pnpm_workspace_service_mounts_the_secret(run_ndw: Run, tmp_path: Path) -> None:
+    repo = Path(shutil.copytree(MONOREPOS / "pnpm-catalog", tmp_path / "repo"))
+    (repo / ".npmrc").write_text("//${REGISTRY_HOST}/:_authToken=${NPM_TOKEN}\nauto-install-peers=true\n")
+    status, _, err = run_ndw("init", repo, "--service", "apps/shop", "--defaults")
+    assert status == 0, err
+    dockerfile = (repo / "apps/shop/Dockerfile").read_text()
+    installs = [line for line in dockerfile.splitlines() if line.startswith("RUN --mount=type=cache")]
+    assert len(installs) == 2  # the full install and pnpm deploy (corepack needs no npm install)
+    assert all("--mount=type=secret,id=npmrc,target=/root/.npmrc" in line for line in installs)
+    assert "RUN printf '%s\\n' 'auto-install-peers=true' > .npmrc" in dockerfile
+    assert "**/.npmrc" in (repo / ".dockerignore").read_text().splitlines()
+    compose = yaml.safe_load((repo / "apps/shop/compose.yaml").read_text())
+    assert compose["x-build"]["secrets"] == [{"source": "shop-npmrc", "target": "npmrc"}]
+    assert compose["secrets"] == {"shop-npmrc": {"file": "~/.npmrc"}}
+    assert "docker build --secret id=npmrc,src=$HOME/.npmrc" in (repo / "apps/shop/DOCKER.md").read_text()
+
+
+def test_a_credential_given_as_a_setting_exits_2(run_ndw: Run, tmp_path: Path) -> None:
+    app = Path(shutil.copytree(APPS / "express-npmrc-npm", tmp_path / "app"))
+    status, _, err = run_ndw(
+        "init", app, "--answers", app / "ndw-answers.yml", "--set", "npmrc_settings=//h/:_authToken=abc"
+    )
+    assert status == 2
+    assert "'//h/:_authToken' is a credential" in " ".join(err.split()), err
+    assert not (app / "Dockerfile").exists()
+
+
+# ---------------------------------------------------------------- trap 6: yarn berry's committed release
+
+
+def test_committed_yarn_release_is_an_install_input_and_runs_yarn(run_ndw: Run, tmp_path: Path) -> None:
+    app = Path(shutil.copytree(APPS / "fastify-yarnpath-yarn", tmp_path / "app"))
+    missing = detect(app)
+    assert "install_inputs" not in missing.values()
+    assert [w for w in missing.warnings if "yarnPath: .yarn/releases/yarn-4.18.1.cjs is missing" in w]
+    release = app / ".yarn/releases/yarn-4.18.1.cjs"
+    release.parent.mkdir(parents=True)
+    release.write_text("#!/usr/bin/env node\n")  # detection only checks that it is committed
+    found = detect(app)
+    assert found.values()["install_inputs"] == ".yarn/releases/yarn-4.18.1.cjs"
+    assert found.values()["node_version"] == 26
+    status, _, err = run_ndw("init", app, "--answers", app / "ndw-answers.yml")
+    assert status == 0, err
+    dockerfile = (app / "Dockerfile").read_text()
+    base = dockerfile.split("FROM base AS deps", 1)[0]
+    assert 'exec node /app/.yarn/releases/yarn-4.18.1.cjs "$@"' in base
+    runs = [line for line in base.splitlines() if not line.startswith("#")]
+    assert not [line for line in runs if "corepack" in line or "npm install --global" in line]
+    assert "YARN_IGNORE_PATH" not in dockerfile
+    assert "committed release `.yarn/releases/yarn-4.18.1.cjs`" in (app / "DOCKER.md").read_text()
+
+
+def test_yarn_without_a_release_on_node_26_installs_the_pinned_cli_with_npm(
+    run_ndw: Run, tmp_path: Path
+) -> None:
+    """Only packageManager on Node 26 (no corepack there): the pinned yarn comes from npm."""
+    app = Path(shutil.copytree(APPS / "fastify-yarnpath-yarn", tmp_path / "app"))
+    (app / ".yarnrc.yml").write_text("nodeLinker: node-modules\n")
+    status, _, err = run_ndw("init", app, "--answers", app / "ndw-answers.yml", "--set", "install_inputs=")
+    assert status == 0, err
+    dockerfile = (app / "Dockerfile").read_text()
+    assert "npm install --global @yarnpkg/cli-dist@4.18.1" in dockerfile
+    assert "YARN_IGNORE_PATH=1" in dockerfile
