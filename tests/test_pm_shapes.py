@@ -2,7 +2,8 @@
 
 Fixtures: tests/fixtures/monorepos/pnpm-catalog (catalog:, overrides, patchedDependencies, root
 `preinstall: npx only-allow pnpm` and `prepare: husky`), yarn1-workspace (yarn 1 workspaces, root
-`prepare: husky`, two services on one shared package), npm-workspace (root `prepare: husky`).
+`prepare: husky`, two services on one shared package), npm-workspace (root `prepare: husky`),
+yarn-workspace (yarn 4, root `postinstall: husky`).
 The e2e tier (tests/e2e/test_pm_shapes.py, test_monorepo.py) builds and runs them.
 """
 
@@ -64,7 +65,9 @@ def test_npm_workspace_production_install_runs_without_the_root_prepare(run_ndw:
 
 
 def test_yarn_berry_workspace_focus_runs_without_the_workspace_hooks(run_ndw: Run, tmp_path: Path) -> None:
-    _, dockerfile = scaffold(run_ndw, tmp_path, "yarn-workspace", "apps/api")
+    repo, dockerfile = scaffold(run_ndw, tmp_path, "yarn-workspace", "apps/api")
+    # husky's advice for yarn 2+: postinstall (yarn berry runs no prepare on install).
+    assert json.loads((repo / "package.json").read_text())["scripts"]["postinstall"] == "husky"
     step = prod_step(dockerfile)
     assert f"for folder in . packages/shared apps/api; do {HOOKS_REMOVED}" in step
     assert step.index(HOOKS_REMOVED) < step.index("yarn workspaces focus --all --production")
