@@ -158,6 +158,28 @@ EXTRAS: tuple[dict[str, Any], ...] = (
         "node_version": 26,
     },
     {
+        "app_dir": "apps/api",
+        "layout": "workspace",
+        "workspace_package": "@acme/api",
+        "workspace_deps": "packages/shared",
+        "package_manager": "yarn",
+        "package_manager_version": "1.22.22",
+        "build_command": "yarn --cwd packages/shared run build && yarn --cwd apps/api run build",
+        "entry": "dist/index.js",
+        "database": "sqlite",
+        "npmrc_settings": "@acme:registry=https://npm.acme.test/",
+        "npmrc_secret": True,
+    },
+    # .npmrc (#13 trap 11): settings written into the install stages, the token a build secret.
+    {
+        "package_manager": "pnpm",
+        "package_manager_version": "10.18.3",
+        "npmrc_settings": "node-linker=hoisted shamefully-hoist=true",
+        "npmrc_secret": True,
+        "orm": "prisma",
+    },
+    {"npmrc_settings": "legacy-peer-deps=true", "npmrc_secret": True, "image_flavor": "distroless"},
+    {
         "app_dir": "apps/billing",
         "layout": "nest-monorepo",
         "framework": "nestjs",
@@ -479,7 +501,9 @@ def test_dependency_layers_copy_only_manifests_and_the_right_lockfile(matrix: Ma
         installs = " ".join(ins.args for ins in deps if ins.keyword == "RUN")
         assert "--mount=type=cache" in installs, case.name
         frozen = ("npm ci", "--frozen-lockfile", "--immutable")
-        if answers.get("layout") == "workspace" and answers["package_manager"] == "yarn":
+        version = str(answers.get("package_manager_version", ""))
+        berry = answers["package_manager"] == "yarn" and not version.startswith("1.")
+        if answers.get("layout") == "workspace" and berry:
             # Only some workspaces' manifests are here, so yarn's immutable install would refuse the
             # lockfile; focus installs from it (DOCKER.md says it does not check it for drift).
             frozen = ("yarn workspaces focus --all",)

@@ -177,17 +177,11 @@ def test_several_services_and_no_choice_is_an_error(run_ndw: Run, tmp_path: Path
         (["--service", "../elsewhere", "--defaults"], "--service: '../elsewhere' is not a folder of"),
         (["--all-services", "--set", "service_name=x"], "--all-services: app_dir and service_name differ"),
         (
-            # yarn chosen over the detected pnpm: pnpm's detected version is dropped, so yarn's
-            # default 1.22.22 applies, and yarn 1 cannot serve a workspace service.
-            ["--service", "apps/api", "--defaults", "--set", "package_manager=yarn"],
-            "package_manager_version: '1.22.22' is not allowed; yarn 1 cannot install one workspace's",
-        ),
-        (
             ["--service", "apps/api", "--defaults", "--set", "orm=prisma"],
             "Prisma in a workspace service is not supported yet",
         ),
     ],
-    ids=["missing-folder", "outside", "all-with-name", "workspace-yarn", "workspace-prisma"],
+    ids=["missing-folder", "outside", "all-with-name", "workspace-prisma"],
 )
 def test_bad_service_choices_exit_2_and_write_nothing(
     run_ndw: Run, tmp_path: Path, args: list[str], message: str

@@ -8,9 +8,12 @@ are only ever written into a temporary copy; the Dockerfile is built unchanged, 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -26,6 +29,8 @@ APPS_DIR = REPO_ROOT / "tests" / "fixtures" / "apps"
 ANSWERS_FILE = "ndw-answers.yml"
 # Planted in every scaffolded copy: the image must not contain it.
 DOTENV_MARKER = "NDW_E2E_SECRET=must-not-ship"
+# The registry token of the `npmrc` build secret (apps answering npmrc_secret): in no layer.
+NPM_TOKEN_MARKER = "ndw-e2e-npm-token-must-not-ship"
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,7 @@ class FixtureApp:
             self.source, dest, ignore=shutil.ignore_patterns("node_modules", "dist", "*.tsbuildinfo")
         )
         (dest / ".env").write_text(DOTENV_MARKER + "\n")
+        _place_yarn_release(dest)
         result = subprocess.run(
             [sys.executable, "-m", "wizard", "init", str(dest), "--answers", str(dest / ANSWERS_FILE)],
             capture_output=True, text=True, check=False, cwd=dest,
@@ -108,12 +114,50 @@ class FixtureApp:
             return prisma_offline_image(self.node_major, engine)
         return node_base_image(self.node_major, SUITE_FOR_MAJOR[self.node_major], engine)
 
+    def npmrc_secret(self, context: Path) -> dict[str, Path]:
+        """The `npmrc` build secret when the answers ask for one: a user .npmrc, outside CONTEXT,
+        with a token line for the registry this machine's npm uses."""
+        if not self.answers.get("npmrc_secret"):
+            return {}
+        registry = subprocess.run(
+            ["npm", "config", "get", "registry"], capture_output=True, text=True, check=True
+        ).stdout.strip()  # the machine's business: read at run time, written nowhere else
+        host = registry.split("://", 1)[-1].rstrip("/")
+        secret = context.parent / f"{context.name}.npmrc"
+        secret.write_text(f"//{host}/:_authToken={NPM_TOKEN_MARKER}\n")
+        return {"npmrc": secret}
+
     def build(self, engine: Containers, context: Path, tag: str | None = None) -> BuildResult:
-        """Build CONTEXT's generated Dockerfile unchanged, with NODE_IMAGE set to the stand-in."""
+        """Build CONTEXT's generated Dockerfile unchanged, with NODE_IMAGE set to the stand-in
+        (and the `npmrc` secret if the app needs one)."""
         dockerfile = context / self.app_dir / "Dockerfile" if self.app_dir != "." else None
+        build_args = {"NODE_IMAGE": self.node_image(engine)}
         return engine.build(
-            context, tag or self.tag, {"NODE_IMAGE": self.node_image(engine)}, dockerfile=dockerfile
+            context, tag or self.tag, build_args, dockerfile=dockerfile, secrets=self.npmrc_secret(context)
         )
+
+
+def _place_yarn_release(dest: Path) -> None:
+    """Put the yarn release .yarnrc.yml's yarnPath names into DEST when the fixture leaves it out
+    (it is 3.8 MB): the npm registry's @yarnpkg/cli-dist holds the same file as bin/yarn.js."""
+    rc = dest / ".yarnrc.yml"
+    match = re.search(r"^yarnPath:\s*(\S+)", rc.read_text(), re.MULTILINE) if rc.is_file() else None
+    version = re.search(r"yarn-(\d+\.\d+\.\d+)\.cjs$", match.group(1)) if match else None
+    if match is None or version is None or (dest / match.group(1)).exists():
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(
+            ["npm", "pack", f"@yarnpkg/cli-dist@{version.group(1)}", "--pack-destination", tmp, "--silent"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        [tarball] = Path(tmp).glob("*.tgz")
+        with tarfile.open(tarball) as archive:
+            release = archive.extractfile("package/bin/yarn.js")
+            assert release is not None
+            target = dest / match.group(1)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(release.read())
+            target.chmod(0o755)
 
 
 def fixture_apps() -> list[FixtureApp]:

@@ -145,14 +145,21 @@ class Containers:
         build_args: Mapping[str, str] | None = None,
         dockerfile: Path | None = None,
         timeout: float = 900,
+        *,
+        secrets: Mapping[str, Path] | None = None,
     ) -> BuildResult:
-        """`buildah bud --layers --isolation chroot --format docker --pull=never` CONTEXT as TAG."""
+        """`buildah bud --layers --isolation chroot --format docker --pull=never` CONTEXT as TAG.
+
+        SECRETS: BuildKit secrets (`--secret id=ID,src=PATH`) for `RUN --mount=type=secret`.
+        """
         args = ["bud", "--layers", "--force-rm", "--isolation", "chroot", "--format", "docker"]
         args += ["--pull=never", "-t", tag]
         for key, value in (build_args or {}).items():
             args += ["--build-arg", f"{key}={value}"]
         if dockerfile is not None:
             args += ["-f", str(dockerfile)]
+        for secret_id, path in (secrets or {}).items():
+            args += ["--secret", f"id={secret_id},src={path}"]
         args.append(str(context))
         started = time.monotonic()
         result = self.buildah(*args, check=False, timeout=timeout)

@@ -29,6 +29,27 @@ def _hook_files(app: App) -> list[tuple[str, str]]:
     return files
 
 
+def _yarn_release(app: App, found: Detection) -> str | None:
+    """The committed yarn release .yarnrc.yml's yarnPath names, when it is there."""
+    match = re.search(r"^yarnPath:\s*['\"]?([^'\"\s#]+)", app.text(".yarnrc.yml") or "", re.MULTILINE)
+    if not match:
+        return None
+    path = clean_rel(match.group(1))
+    if not re.match(r"^\.yarn/releases/[^/]+\.c?js$", path):
+        found.warn(
+            f"{app.label('.yarnrc.yml')} yarnPath: {match.group(1)} is not a release under .yarn/releases; "
+            "the image installs the yarn version of packageManager instead."
+        )
+        return None
+    if not app.exists(path):
+        found.warn(
+            f"{app.label('.yarnrc.yml')} yarnPath: {path} is missing (is it committed?); the image installs "
+            "the yarn version of packageManager instead."
+        )
+        return None
+    return path
+
+
 def detect_install_inputs(app: App, found: Detection, manager: str) -> None:
     """Propose install_inputs: what must be in the build before the install step runs."""
     paths: list[str] = []
@@ -57,6 +78,10 @@ def detect_install_inputs(app: App, found: Detection, manager: str) -> None:
                 )
                 + " instead, which the production install applies itself."
             )
+    release = _yarn_release(app, found) if manager == "yarn" else None
+    if release:
+        paths.append(release)
+        why.append(f"{release} (.yarnrc.yml yarnPath: the committed yarn release runs the install)")
     for folder in (".yarn/patches", ".yarn/plugins"):
         if manager == "yarn" and (app.root / folder).is_dir():
             paths.append(folder)

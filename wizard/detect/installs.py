@@ -10,6 +10,7 @@ import yaml
 
 from wizard.detect.app import App
 from wizard.detect.model import Detection
+from wizard.detect.npmrc import detect_npmrc
 
 # Dependencies whose install scripts must run for the app to work in the image:
 # package in package.json -> the package whose script pnpm must be allowed to run.
@@ -74,6 +75,7 @@ def check_installs(app: App, found: Detection) -> None:
                 f"need theirs: the install in the image {effect}; list them under {key} in "
                 f"{app.label('pnpm-workspace.yaml')}."
             )
+    detect_npmrc(app, found, str(manager or "npm"), version)
     if manager == "yarn" and not version.startswith("1."):
         rc = app.text(".yarnrc.yml") or ""
         linker = re.search(r"^nodeLinker:\s*['\"]?([\w-]+)", rc, re.M)

@@ -154,6 +154,7 @@ def detect_service(root: Path, service: ServiceCandidate) -> Detection:
         return found
     if manager == "pnpm":
         found.propose("pnpm_injected", _pnpm_injects(root), "pnpm-workspace.yaml injectWorkspacePackages")
+    classic = str(found.values().get("package_manager_version", "")).startswith("1.")
     # Dependencies before dependents: the shared packages deepest first, the service last.
     order = (*reversed(service.shared), service.path)
     builders = [folder for folder in order if "build" in App(root / folder, folder).scripts]
@@ -162,6 +163,12 @@ def detect_service(root: Path, service: ServiceCandidate) -> Detection:
             "build_command",
             f"pnpm --filter {service.name}... run build",
             "build scripts in " + ", ".join(builders) + " (pnpm builds them in dependency order)",
+        )
+    elif builders and manager == "yarn" and classic:
+        found.propose(
+            "build_command",
+            " && ".join(f"yarn --cwd {folder} run build" for folder in builders),
+            "build scripts in " + ", ".join(builders) + " (run in dependency order; yarn 1 has no foreach)",
         )
     elif builders and manager == "yarn":
         found.propose(
@@ -177,6 +184,8 @@ def detect_service(root: Path, service: ServiceCandidate) -> Detection:
         )
     else:
         found.propose("build_command", "", f"no build script in {service.name} or the packages it uses")
+    # The install runs at the workspace root: its patches/ and .yarn/plugins are the inputs.
+    detect_install_inputs(workspace_root, found, manager)
     _read_app(app, found)
     return found
 

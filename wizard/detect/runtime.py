@@ -56,9 +56,14 @@ def detect_package_manager(app: App, found: Detection) -> None:
         )
     if len({manager for _, manager in present}) > 1:
         names = ", ".join(app.label(name) for name, _ in present)
+        chosen, why = _tooling_manager(app, match.group(1) if match else None)
+        if chosen in {manager for _, manager in present}:
+            present.sort(key=lambda item: item[1] != chosen)
+        stale = ", ".join(app.label(name) for name, manager in present if manager != present[0][1])
         found.warn(
-            f"Several lockfiles ({names}): the image installs with one package manager only; "
-            "delete the stale ones so local and container installs resolve the same versions."
+            f"Several lockfiles ({names}): the image installs with {present[0][1]} from "
+            f"{app.label(present[0][0])} ({why}); {stale} looks stale: delete it so local and "
+            "container installs resolve the same versions."
         )
     if not present:
         if app.manifest:
@@ -80,6 +85,28 @@ def detect_package_manager(app: App, found: Detection) -> None:
         _pnpm_version(app, name, found)
     elif manager == "yarn":
         _yarn_version(app, name, found)
+
+
+def _tooling_manager(app: App, declared: str | None) -> tuple[str | None, str]:
+    """The package manager the project's own tooling names, and the evidence (first match wins)."""
+    if declared:
+        return declared, f"package.json packageManager names {declared}"
+    preinstall = app.scripts.get("preinstall", "")
+    allowed = re.search(r"only-allow\s+(npm|pnpm|yarn)\b", preinstall)
+    if allowed:
+        return allowed.group(1), f"scripts.preinstall: {preinstall}"
+    for marker, manager in (
+        ("pnpm-workspace.yaml", "pnpm"),
+        (".yarnrc.yml", "yarn"),
+        (".yarn/releases", "yarn"),
+    ):
+        if (app.root / marker).exists():
+            return manager, f"{app.label(marker)} is pnpm's or yarn's own configuration"
+    runs = " ".join(str(script) for script in app.scripts.values())
+    for manager in ("pnpm", "yarn"):
+        if re.search(rf"(^|[\s;&|(]){manager}\s", runs):
+            return manager, f"package.json scripts run {manager}"
+    return None, "the first lockfile in pnpm, yarn, npm order; nothing else names a package manager"
 
 
 def _pnpm_version(app: App, name: str, found: Detection) -> None:
