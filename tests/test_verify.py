@@ -14,14 +14,27 @@ from typing import Any
 
 import pytest
 
+from tests.support.image_archive import BASE, app_layers, diff_ids, write_archive
 from wizard.cli import main
 from wizard.errors import NoComposeError, NoEngineError, VerifySetupError
+from wizard.preview import Previewer
+from wizard.questions import QuestionSet
 from wizard.verify.compose import ComposeVerifier, parse_compose_ps, parse_port
 from wizard.verify.engine import Engine, detect_compose, detect_engine
 from wizard.verify.parse import parse_build_output, parse_health, parse_processes, parse_state
-from wizard.verify.steps import REBUILD_MARKER, Completed, Options, Verifier
+from wizard.verify.steps import REBUILD_MARKER, SIGTERM_FIX, Completed, Options, Verifier, sigterm_fix
 from wizard.verify.target import Target, compose_env_files, load_target, missing_env, source_to_touch
 
+IMAGE_CHECKS = [
+    "image",
+    "entry",
+    "secrets",
+    "dev-dependencies",
+    "sources",
+    "tests",
+    "caches",
+    "package-manager",
+]
 ANSWERS = {
     "service_name": "quotes-api",
     "app_dir": ".",
@@ -31,6 +44,7 @@ ANSWERS = {
     "init_system": "dumb-init",
     "entry": "src/server.js",
     "database": "none",
+    "framework": "fastify",
 }
 
 
@@ -235,6 +249,7 @@ class FakeEngine:
             "build_output", "[1/1] STEP 1/2: FROM n\n--> Using cache 1\n[1/1] STEP 2/2: COPY . .\n"
         )
         self.on_build = behaviour.get("on_build", lambda: None)
+        self.extra_layers = behaviour.get("extra_layers", [])
 
     def clock(self) -> float:
         return self.now
@@ -261,8 +276,13 @@ class FakeEngine:
             return Completed(
                 self.build_rc, self.build_output, "" if self.build_rc == 0 else "npm ERR! missing script"
             )
+        if verb == "image" and "{{json .RootFS.Layers}}" in argv:
+            return Completed(0, json.dumps(diff_ids(BASE)), "")
         if verb == "image":
             return Completed(0, "297230435\n", "")
+        if verb == "save":
+            write_archive(Path(argv[argv.index("-o") + 1]), app_layers(*self.extra_layers))
+            return Completed(0, "", "")
         if verb == "run":
             self.running = True
             self.now += 0.5
@@ -301,6 +321,10 @@ class FakeEngine:
 def _target(tmp_path: Path, **answers: Any) -> Target:
     (tmp_path / "src").mkdir(exist_ok=True)
     (tmp_path / "src/server.js").write_text("console.log('hi')\n")
+    manifest = {"dependencies": {"fastify": "^5"}, "devDependencies": {"pino-pretty": "^13"}}
+    (tmp_path / "package.json").write_text(json.dumps(manifest))
+    if not (tmp_path / "Dockerfile").exists():
+        (tmp_path / "Dockerfile").write_text("ARG NODE_IMAGE=node:22-bookworm-slim\nFROM ${NODE_IMAGE}\n")
     return Target(tmp_path, ".", {**ANSWERS, **answers})
 
 
@@ -324,7 +348,11 @@ def test_every_step_passes_and_the_json_report_is_stable(tmp_path: Path) -> None
         "tag": "localhost/ndw-verify/quotes-api:t0k", "kept": False,
     }  # fmt: skip
     steps = {step["name"]: step for step in document["steps"]}
-    assert list(steps) == ["build", "start", "healthy", "answers", "user", "init", "stop"]
+    assert list(steps) == [
+        "build", *IMAGE_CHECKS, "start", "healthy", "answers", "user", "init", "stop",
+    ]  # fmt: skip
+    assert all(step["status"] == "passed" for step in document["steps"]), document
+    assert steps["image"]["data"]["base_layers"] == 2 and steps["image"]["data"]["ratio"] < 1.25
     assert set(steps["build"]) == {"name", "status", "seconds", "detail", "hint", "data"}
     assert steps["build"]["data"] == {"size_bytes": 297230435, "steps": 2, "cached_steps": 1}
     assert steps["build"]["seconds"] == 30
@@ -353,17 +381,50 @@ def test_a_stop_that_needs_sigkill_fails_with_a_hint_and_the_logs(tmp_path: Path
     assert fake.verbs()[-2:] == ["rm", "rmi"]
 
 
-def test_exit_143_after_sigterm_is_a_clean_stop(tmp_path: Path) -> None:
-    stop = _verify(tmp_path, FakeEngine(stop_exit=143)).run().step("stop")
-    assert stop is not None and stop.status == "passed" and "143" in stop.detail
+def test_exit_143_after_sigterm_warns_with_the_frameworks_fix(tmp_path: Path) -> None:
+    """143: Node died of SIGTERM at once, cutting requests off; the fix is DOCKER.md's, per framework."""
+    report = _verify(tmp_path, FakeEngine(stop_exit=143)).run()
+    stop = report.step("stop")
+    assert report.ok and stop is not None and stop.status == "warning"
+    assert stop.detail.startswith("exit 143") and "no SIGTERM handler, exits at once" in stop.detail
+    assert SIGTERM_FIX["default"] in stop.hint and "app.close()" in stop.hint  # the fixture is Fastify
+    assert "app.enableShutdownHooks()" in sigterm_fix("nestjs") and "server.close()" in sigterm_fix("express")
+    zero = _verify(tmp_path, FakeEngine()).run().step("stop")
+    assert zero is not None and zero.status == "passed" and "graceful" in zero.detail
+
+
+@pytest.mark.parametrize("framework", ["nestjs", "express", "fastify"])
+def test_the_sigterm_fix_is_what_docker_md_says(framework: str) -> None:
+    answers = {"service_name": "svc", "framework": framework, "init_system": "tini", "entry": "dist/main.js"}
+    resolution = QuestionSet().resolve(answers, folder_name="svc")
+    docker_md = " ".join(Previewer().render(resolution.answers)["DOCKER.md"].text.split())
+    words = SIGTERM_FIX["nestjs" if framework == "nestjs" else "default"]
+    assert words in docker_md
 
 
 def test_a_failed_build_skips_the_rest_and_shows_the_build_output(tmp_path: Path) -> None:
     fake = FakeEngine(build_rc=1)
     report = _verify(tmp_path, fake).run()
-    assert [step.status for step in report.steps] == ["failed"] + ["skipped"] * 6
+    assert [step.status for step in report.steps] == ["failed"] + ["skipped"] * 7
+    assert report.steps[1].name == "inspect"
     assert report.logs[-1] == "npm ERR! missing script" and report.logs_from == "build"
     assert fake.verbs() == ["build"]  # nothing ran, nothing to remove
+
+
+def test_image_findings_fail_the_run_but_the_container_still_runs(tmp_path: Path) -> None:
+    """One run shows every problem: a secret in a layer fails, and start..stop still run."""
+    fake = FakeEngine(extra_layers=[{"app/.env": b"SECRET=1\n"}])
+    report = _verify(tmp_path, fake).run()
+    assert not report.ok and [step.name for step in report.failed] == ["secrets"]
+    assert all(report.step(name).status == "passed" for name in ("start", "healthy", "stop"))  # type: ignore[union-attr]
+    saved = next(call for call in fake.calls if call[1] == "save")
+    assert saved[:4] == ["podman", "save", "--format", "docker-archive"]
+    assert not Path(saved[saved.index("-o") + 1]).exists()  # the archive goes with its temp folder
+
+
+def test_warnings_keep_the_run_ok(tmp_path: Path) -> None:
+    report = _verify(tmp_path, FakeEngine(extra_layers=[{"app/test/a.test.js": b"x"}])).run()
+    assert report.ok and [step.name for step in report.warnings] == ["tests"]
 
 
 def test_a_container_that_exits_fails_healthy_with_its_exit_code(tmp_path: Path) -> None:

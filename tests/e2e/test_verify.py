@@ -21,6 +21,16 @@ from tests.support.containers import Containers
 from tests.support.postgres import PostgresServer
 
 APP = "fastify-yarn"
+IMAGE_CHECKS = [
+    "image",
+    "entry",
+    "secrets",
+    "dev-dependencies",
+    "sources",
+    "tests",
+    "caches",
+    "package-manager",
+]
 # Appended to the scaffolded copy's server: Node ignores SIGTERM, as an app without a handler
 # run as PID 1 would; only SIGKILL (after the grace period) ends it.
 IGNORE_SIGTERM = "\nprocess.removeAllListeners('SIGTERM');\nprocess.on('SIGTERM', () => {});\n"
@@ -87,11 +97,17 @@ def test_verify_proves_a_scaffold_builds_runs_and_stops(engine: Containers, tmp_
     assert code == 0, json.dumps(report, indent=2) + stderr
     assert report["ok"] is True and report["engine"] == "podman" and report["schema"] == "ndw-verify/1"
     assert [step["name"] for step in report["steps"]] == [
-        "build", "rebuild", "start", "healthy", "answers", "user", "init", "stop",
+        "build", "rebuild", *IMAGE_CHECKS, "start", "healthy", "answers", "user", "init", "stop",
     ]  # fmt: skip
     assert all(step["status"] == "passed" for step in report["steps"]), report
     build = steps["build"]["data"]
     assert build["size_bytes"] > 50_000_000 and build["steps"] > 10
+    image = steps["image"]["data"]
+    assert image["base"] == APPS[APP].node_image(engine) and image["base_layers"] >= 1
+    # The scaffold adds dumb-init, the production node_modules and the sources: close to the floor.
+    assert 1.0 < image["ratio"] < 1.05 and image["node_modules_bytes"] > 1_000_000
+    assert image["cmd"] == ["node", "src/server.js"] and image["user"] == "1000:1000"
+    assert steps["entry"]["data"]["path"] == "/app/src/server.js"
     rebuild = steps["rebuild"]["data"]
     assert rebuild["edited"] == "src/server.js"
     assert 0 < rebuild["cached_steps"] < rebuild["steps"], rebuild  # deps reused, the copy redone

@@ -11,12 +11,16 @@ import os
 import secrets
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wizard.verify.dockerfile import runtime_base
 from wizard.verify.engine import Engine, Network
+from wizard.verify.inspect import inspect_steps
+from wizard.verify.layers import ArchiveError, read_archive
 from wizard.verify.parse import (
     NODE_PATHS,
     PROCESS_SCRIPT,
@@ -33,6 +37,16 @@ from wizard.verify.target import INIT_COMMANDS, Target, source_to_touch
 GRACE_SECONDS = 10
 EXIT_KILLED = 137
 EXIT_TERMINATED = 143
+# What DOCKER.md tells each framework's users to do about SIGTERM (the same words; a test checks).
+SIGTERM_FIX = {
+    "nestjs": "call `app.enableShutdownHooks()` so that SIGTERM closes the app cleanly.",
+    "default": "Node still exits at once on SIGTERM unless the app handles it; add a handler to drain "
+    "connections.",
+}
+SIGTERM_EXAMPLE = {
+    "express": '`process.on("SIGTERM", () => server.close())` (`server` is what `app.listen()` returns).',
+    "fastify": '`process.on("SIGTERM", () => app.close())`: Fastify finishes the requests in flight first.',
+}
 REBUILD_MARKER = "\n// ndw verify: a source edit to check the layer cache (removed again)\n"
 
 
@@ -117,6 +131,7 @@ class Options:
     build_timeout: float = 1800.0
     grace: int = GRACE_SECONDS
     log_lines: int = 20
+    inspect: bool = True  # read the image's layers (size, files that should not ship)
 
 
 def last_lines(text: str, count: int) -> list[str]:
@@ -124,6 +139,18 @@ def last_lines(text: str, count: int) -> list[str]:
     lines = [line.rstrip() for line in text.splitlines() if line.strip()]
     lines = [line for line in lines if "unable to get systemd connection" not in line]
     return lines[-count:]
+
+
+def sigterm_fix(framework: str) -> str:
+    """How to make FRAMEWORK's app drain its connections on SIGTERM instead of dropping them."""
+    if framework == "nestjs":
+        return "Requests in flight are cut off. In `main.ts`, " + SIGTERM_FIX["nestjs"]
+    example = SIGTERM_EXAMPLE.get(framework)
+    return (
+        "Requests in flight are cut off. "
+        + SIGTERM_FIX["default"]
+        + (f" For example {example}" if example else "")
+    )
 
 
 class Verifier:
@@ -172,12 +199,18 @@ class Verifier:
     # ---- the sequence
 
     def run(self) -> Report:
-        """Every step in order; after the first failure the rest are skipped. Always cleans up."""
-        names = ["build", *(["rebuild"] if self.options.rebuild else []), "start", "healthy"]
+        """Every step in order; after the first failure the rest are skipped. Always cleans up.
+
+        The image checks (inspect) report findings but never stop the run: the container is
+        still started, so one run shows every problem.
+        """
+        names = ["build", *(["rebuild"] if self.options.rebuild else [])]
+        names += [*(["inspect"] if self.options.inspect else []), "start", "healthy"]
         names += ["answers", "user", "init", "stop"]
-        steps: dict[str, Callable[[], Step]] = {
-            "build": self.build, "rebuild": self.rebuild, "start": self.start, "healthy": self.healthy,
-            "answers": self.answers, "user": self.user, "init": self.init, "stop": self.stop,
+        steps: dict[str, Callable[[], Step | list[Step]]] = {
+            "build": self.build, "rebuild": self.rebuild, "inspect": self.inspect, "start": self.start,
+            "healthy": self.healthy, "answers": self.answers, "user": self.user, "init": self.init,
+            "stop": self.stop,
         }  # fmt: skip
         try:
             failed = False
@@ -186,9 +219,10 @@ class Verifier:
                     self.report.steps.append(Step(name, "skipped"))
                     continue
                 self.progress(name)
-                step = steps[name]()
-                self.report.steps.append(step)
-                if step.status == "failed":
+                result = steps[name]()
+                found = result if isinstance(result, list) else [result]
+                self.report.steps.extend(found)
+                if name != "inspect" and any(step.status == "failed" for step in found):
                     failed = True
                     if self.started and not self.report.logs:
                         self.report.logs = self.container_logs()
@@ -276,6 +310,53 @@ class Verifier:
                 "sources are copied, so every source edit reinstalls them.",
             )  # fmt: skip
         return Step("rebuild", "passed", seconds, detail, data=data)
+
+    def inspect(self) -> list[Step]:
+        """Save the image, read its layers: size against the floor, entry file, files that should not ship."""
+        started = self.clock()
+        with tempfile.TemporaryDirectory(prefix="ndw-verify-") as folder:
+            archive = Path(folder) / "image.tar"
+            done = self.runner(self.engine.save_argv(self.tag, archive), timeout=600)
+            if done.returncode != 0:
+                return [
+                    Step(
+                        "image", "failed", self.clock() - started,
+                        f"{self.engine.runner} save exited {done.returncode}: "
+                        + " ".join(last_lines(done.output, 1)),
+                        hint="The image's layers could not be read; is there room in the temp folder "
+                        "(TMPDIR) for a copy of the image?",
+                    )
+                ]  # fmt: skip
+            base = self.base_image()
+            base_ids = self.layer_ids(base) if base else None
+            try:
+                contents = read_archive(archive, base_ids)
+            except ArchiveError as error:
+                return [Step("image", "failed", self.clock() - started, str(error))]
+        answers = self.target.answers
+        runs_typescript = not answers.get("build_command") and self.target.entry.endswith((".ts", ".mts"))
+        found = inspect_steps(contents, self.target.service_dir, base, runs_typescript)
+        found[0].seconds = self.clock() - started
+        return found
+
+    def base_image(self) -> str | None:
+        """The image the runtime stage starts from, build arguments applied."""
+        try:
+            text = self.target.dockerfile.read_text(encoding="utf-8")
+        except OSError:
+            return None
+        return runtime_base(text, self.options.build_args)
+
+    def layer_ids(self, image: str) -> list[str] | None:
+        """IMAGE's layer diff IDs, or None when it is not in the local store."""
+        import json  # noqa: PLC0415
+
+        done = self.runner(self.engine.layers_argv(image), timeout=60)
+        try:
+            ids = json.loads(done.stdout) if done.returncode == 0 else None
+        except ValueError:
+            return None
+        return [str(item) for item in ids] if isinstance(ids, list) and ids else None
 
     def start(self) -> Step:
         """Run the image detached, with the variables given."""
@@ -453,10 +534,16 @@ class Verifier:
                 hint="SIGTERM did not stop the app: the app or its init does not handle SIGTERM. "
                 "Keep an init as PID 1 (init_system) and close the server on SIGTERM.",
             )  # fmt: skip
-        if code not in (0, EXIT_TERMINATED):
+        if code == EXIT_TERMINATED:
+            return Step(
+                "stop", "warning", seconds, f"exit 143 in {seconds:.1f} s: no SIGTERM handler, exits at once",
+                data=data, hint=sigterm_fix(str(self.target.answers.get("framework") or "")),
+            )  # fmt: skip
+        if code != 0:
             return Step(
                 "stop", "failed", seconds, f"exited {code} on SIGTERM", data=data,
                 hint="The app's shutdown failed; its last lines are below.",
             )  # fmt: skip
-        how = "exit 0" if code == 0 else "exit 143 (ended by SIGTERM)"
-        return Step("stop", "passed", seconds, f"{how} within the {grace} s grace period", data=data)
+        return Step(
+            "stop", "passed", seconds, f"exit 0 (graceful) within the {grace} s grace period", data=data
+        )
