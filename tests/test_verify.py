@@ -453,8 +453,10 @@ def test_an_image_without_healthcheck_fails(tmp_path: Path) -> None:
 def test_root_or_the_wrong_init_fail(tmp_path: Path) -> None:
     user = _verify(tmp_path, FakeEngine(uid=0)).run().step("user")
     assert user is not None and user.status == "failed" and "uid 0" in user.detail
-    init = _verify(tmp_path, FakeEngine(pid1="/usr/bin/tini")).run().step("init")
+    report = _verify(tmp_path, FakeEngine(pid1="/usr/bin/tini", stop_exit=137)).run()
+    init = report.step("init")
     assert init is not None and init.status == "failed" and init.detail == "PID 1 is tini, expected dumb-init"
+    assert [step.name for step in report.failed] == ["init", "stop"]  # the stop still ran
 
 
 def test_ctrl_c_still_removes_the_container_and_image(tmp_path: Path) -> None:

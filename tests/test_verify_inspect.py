@@ -89,7 +89,7 @@ def test_a_dev_dependency_fails_unless_a_production_dependency_needs_it(tmp_path
         tmp_path,
         {
             "app/node_modules/pino-pretty/package.json": b'{"name":"pino-pretty"}',
-            "app/node_modules/pino-pretty/index.js": b"x",
+            "app/node_modules/pino-pretty/index.js": b"x" * 60_000,
             "app/node_modules/fastify/node_modules/pino-pretty/package.json": b"{}",
         },
     )
@@ -99,6 +99,8 @@ def test_a_dev_dependency_fails_unless_a_production_dependency_needs_it(tmp_path
         "/app/node_modules/pino-pretty"
     ]
     assert "prod-deps" in dev.hint
+    # The floor counts production node_modules only: the devDependency's 60 kB are over it.
+    assert steps["image"].data["node_modules_bytes"] < 50_000
 
 
 def test_sources_tests_and_caches_warn(tmp_path: Path) -> None:

@@ -99,7 +99,11 @@ def test_verify_proves_a_scaffold_builds_runs_and_stops(engine: Containers, tmp_
     assert [step["name"] for step in report["steps"]] == [
         "build", "rebuild", *IMAGE_CHECKS, "start", "healthy", "answers", "user", "init", "stop",
     ]  # fmt: skip
-    assert all(step["status"] == "passed" for step in report["steps"]), report
+    # The fixture's test/ folder reaches the image (the scaffold's .dockerignore keeps it): a warning.
+    assert [item["path"] for item in steps["tests"]["data"]["paths"]] == ["/app/test"]
+    others = [step for step in report["steps"] if step["name"] != "tests"]
+    assert all(step["status"] == "passed" for step in others), json.dumps(report, indent=2)
+    print(json.dumps(steps["image"], indent=1))
     build = steps["build"]["data"]
     assert build["size_bytes"] > 50_000_000 and build["steps"] > 10
     image = steps["image"]["data"]
@@ -122,25 +126,61 @@ def test_verify_proves_a_scaffold_builds_runs_and_stops(engine: Containers, tmp_
     assert _leftovers(engine, report) == ("", False)
 
 
-def test_verify_fails_when_sigterm_is_ignored(engine: Containers, tmp_path: Path) -> None:
-    """An app that ignores SIGTERM is killed after the grace period: exit 1, a hint, its logs."""
+def _break(app_dir: Path, old: str, new: str, file: str = "Dockerfile") -> None:
+    """Replace OLD (which must be there) by NEW in APP_DIR/FILE: a user's edit gone wrong."""
+    path = app_dir / file
+    text = path.read_text()
+    assert old in text, f"{file} no longer has {old!r}: update this test"
+    path.write_text(text.replace(old, new))
+
+
+def test_a_broken_scaffold_gets_a_failing_line_with_the_fix_for_each_break(
+    engine: Containers, tmp_path: Path
+) -> None:
+    """One image broken three ways: no init and SIGTERM ignored, a .env copied in, a devDependency."""
     app_dir = APPS[APP].scaffold(tmp_path / APP)
     with (app_dir / "src/server.js").open("a") as handle:
         handle.write(IGNORE_SIGTERM)
+    _break(app_dir, 'ENTRYPOINT ["/usr/bin/dumb-init", "--"]\n', "")
+    _break(app_dir, "**/.env\n", "", file=".dockerignore")
+    _break(app_dir, "COPY --from=prod-deps", "COPY --from=deps")
     code, report, _ = _verify(engine, app_dir, tmp_path, "--keep")
     steps = _steps(report)
-    assert code == 1, report
-    assert [steps[name]["status"] for name in ("build", "healthy", "answers", "user", "init")] == [
-        "passed"
-    ] * 5
+    assert code == 1 and report["ok"] is False
+    failed = [step["name"] for step in report["steps"] if step["status"] == "failed"]
+    assert failed == ["secrets", "dev-dependencies", "init", "stop"], json.dumps(report, indent=2)
+    assert all(steps[name]["hint"] for name in failed)
+    secrets = steps["secrets"]
+    assert {"path": "/app/.env", "layer": 7} in secrets["data"]["paths"] and ".dockerignore" in secrets[
+        "hint"
+    ]
+    dev = steps["dev-dependencies"]
+    assert [item["path"] for item in dev["data"]["paths"]] == ["/app/node_modules/pino-pretty"]
+    assert "prod-deps" in dev["hint"]
+    assert (
+        steps["init"]["data"] == {"expected": "dumb-init", "pid1": "node"}
+        and "SIGTERM" in steps["init"]["hint"]
+    )
     stop = steps["stop"]
-    assert stop["status"] == "failed" and stop["data"]["exit_code"] == 137 and stop["data"]["killed"]
-    assert stop["seconds"] >= 10
-    assert "SIGTERM" in stop["hint"]
+    assert stop["data"]["exit_code"] == 137 and stop["data"]["killed"] and stop["seconds"] >= 10
+    assert "init as PID 1" in stop["hint"]
     assert report["logs"], "the container's last lines belong in the report"
     containers, image_kept = _leftovers(engine, report)
     assert containers == "" and image_kept and report["image"]["kept"] is True
-    engine.podman("rmi", "--force", report["image"]["tag"], check=False)
+
+    # A wrong entry: the file CMD names is not in the image, and the container exits at once.
+    kept = report["image"]["tag"]
+    _break(app_dir, 'CMD ["node", "src/server.js"]', 'CMD ["node", "src/main.js"]')
+    code, report, _ = _verify(engine, app_dir, tmp_path)
+    engine.podman("rmi", "--force", kept, check=False)
+    steps = _steps(report)
+    assert code == 1
+    entry = steps["entry"]
+    assert entry["status"] == "failed" and entry["data"]["path"] == "/app/src/main.js"
+    assert "server.js" in entry["detail"] and "`entry`" in entry["hint"]
+    assert steps["healthy"]["status"] == "failed" and "exited with code 1" in steps["healthy"]["detail"]
+    assert any("src/main.js" in line for line in report["logs"]), report["logs"]
+    assert _leftovers(engine, report) == ("", False)
 
 
 def test_verify_a_database_service_with_database_url(

@@ -76,14 +76,38 @@ def _top(entries: Iterable[Entry], roots: Iterable[str]) -> list[Entry]:
 # ---- size
 
 
-def size_step(contents: ImageContents, base: str | None, output_dirs: list[str]) -> Step:
+def _top_package(path: str) -> str | None:
+    """The package a path in a top-level node_modules belongs to (`@scope/name` or `name`)."""
+    head, _, rest = path.partition("/node_modules/")
+    if not rest or "/node_modules/" in head + "/":
+        return None
+    parts = rest.split("/")
+    return "/".join(parts[:2]) if parts[0].startswith("@") and len(parts) > 1 else parts[0]
+
+
+def production_modules_size(contents: ImageContents, production: set[str]) -> int:
+    """Bytes of node_modules in the app folder, without the packages no production dependency needs."""
+    total = 0
+    for path, entry in contents.final.items():
+        if not _under(path, contents.workdir) or not _in_node_modules(path):
+            continue
+        package = _top_package(path)
+        if (
+            package is None
+            or package.startswith(".")
+            or package in production
+            or package not in contents.packages
+        ):
+            total += entry.size
+    return total
+
+
+def size_step(
+    contents: ImageContents, base: str | None, output_dirs: list[str], production: set[str]
+) -> Step:
     """Size, layers, bytes over the base, and the floor: base + production node_modules + output."""
     workdir = contents.workdir
-    modules = sum(
-        entry.size
-        for path, entry in contents.final.items()
-        if _under(path, workdir) and "/node_modules/" in path + "/"
-    )
+    modules = production_modules_size(contents, production)
     output = sum(contents.tree_size(posixpath.join(workdir, folder)) for folder in output_dirs)
     data: dict[str, Any] = {
         "size_bytes": contents.size, "layers": len(contents.layers), "base": base,
@@ -232,8 +256,7 @@ def _reachable(roots: set[str], packages: dict[str, set[str]]) -> set[str]:
 def dev_dependencies_step(contents: ImageContents, service_dir: Path) -> Step:
     """devDependencies installed in a top-level node_modules that no production dependency needs."""
     dependencies, dev = manifests(service_dir)
-    needed = _reachable(dependencies, contents.packages)
-    wanted = dev - needed
+    wanted = dev - _reachable(dependencies, contents.packages)
     found = []
     for entry in contents.added_entries():
         if entry.kind == "whiteout" or not entry.path.endswith("/package.json"):
@@ -330,8 +353,9 @@ def inspect_steps(
 ) -> list[Step]:
     """Every image check, in report order."""
     script = entry_script([*contents.entrypoint, *contents.cmd])
+    production = _reachable(manifests(service_dir)[0], contents.packages)
     return [
-        size_step(contents, base, output_dirs(script)),
+        size_step(contents, base, output_dirs(script), production),
         entry_step(contents),
         secrets_step(contents),
         dev_dependencies_step(contents, service_dir),

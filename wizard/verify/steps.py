@@ -35,6 +35,7 @@ from wizard.verify.report import Report, Step, human_size
 from wizard.verify.target import INIT_COMMANDS, Target, source_to_touch
 
 GRACE_SECONDS = 10
+BLOCKING = ("build", "start", "healthy")  # the steps the later ones cannot run without
 EXIT_KILLED = 137
 EXIT_TERMINATED = 143
 # What DOCKER.md tells each framework's users to do about SIGTERM (the same words; a test checks).
@@ -199,10 +200,11 @@ class Verifier:
     # ---- the sequence
 
     def run(self) -> Report:
-        """Every step in order; after the first failure the rest are skipped. Always cleans up.
+        """Every step in order; always cleans up.
 
-        The image checks (inspect) report findings but never stop the run: the container is
-        still started, so one run shows every problem.
+        Only a failed build, start or wait for healthy skips the steps after it (nothing to run
+        them on); every other failure is a finding, and the run goes on, so one run shows every
+        problem: the image checks, the uid, PID 1 and the stop.
         """
         names = ["build", *(["rebuild"] if self.options.rebuild else [])]
         names += [*(["inspect"] if self.options.inspect else []), "start", "healthy"]
@@ -222,8 +224,8 @@ class Verifier:
                 result = steps[name]()
                 found = result if isinstance(result, list) else [result]
                 self.report.steps.extend(found)
-                if name != "inspect" and any(step.status == "failed" for step in found):
-                    failed = True
+                if any(step.status == "failed" for step in found):
+                    failed = name in BLOCKING
                     if self.started and not self.report.logs:
                         self.report.logs = self.container_logs()
                         self.report.logs_from = "container"
