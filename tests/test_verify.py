@@ -22,6 +22,7 @@ from wizard.questions import QuestionSet
 from wizard.verify.compose import ComposeVerifier, parse_compose_ps, parse_port
 from wizard.verify.engine import Engine, detect_compose, detect_engine
 from wizard.verify.parse import parse_build_output, parse_health, parse_processes, parse_state
+from wizard.verify.scan import Scanner, parse_grype, parse_trivy
 from wizard.verify.steps import REBUILD_MARKER, SIGTERM_FIX, Completed, Options, Verifier, sigterm_fix
 from wizard.verify.target import Target, compose_env_files, load_target, missing_env, source_to_touch
 
@@ -250,6 +251,8 @@ class FakeEngine:
         )
         self.on_build = behaviour.get("on_build", lambda: None)
         self.extra_layers = behaviour.get("extra_layers", [])
+        self.scan_output = behaviour.get("scan_output", "")
+        self.scan_rc = behaviour.get("scan_rc", 0)
 
     def clock(self) -> float:
         return self.now
@@ -267,6 +270,8 @@ class FakeEngine:
     def __call__(self, argv: Sequence[str], *, timeout: float | None = None, env: Any = None) -> Completed:
         argv = list(argv)
         self.calls.append(argv)
+        if argv[0] in ("trivy", "grype"):
+            return Completed(self.scan_rc, self.scan_output, "FATAL: failed to download vulnerability DB")
         verb = argv[1]
         if self.interrupt_on and self.interrupt_on in argv:
             raise KeyboardInterrupt
@@ -328,10 +333,12 @@ def _target(tmp_path: Path, **answers: Any) -> Target:
     return Target(tmp_path, ".", {**ANSWERS, **answers})
 
 
-def _verify(tmp_path: Path, fake: FakeEngine, engine: str = "podman", **options: Any) -> Verifier:
+def _verify(
+    tmp_path: Path, fake: FakeEngine, engine: str = "podman", scanner: str | None = None, **options: Any
+) -> Verifier:
     return Verifier(
         Engine(engine), _target(tmp_path), Options(**options), runner=fake, http=fake.http,
-        clock=fake.clock, sleep=fake.sleep, token="t0k",
+        clock=fake.clock, sleep=fake.sleep, token="t0k", which=lambda tool: tool if tool == scanner else None,
     )  # fmt: skip
 
 
@@ -349,9 +356,11 @@ def test_every_step_passes_and_the_json_report_is_stable(tmp_path: Path) -> None
     }  # fmt: skip
     steps = {step["name"]: step for step in document["steps"]}
     assert list(steps) == [
-        "build", *IMAGE_CHECKS, "start", "healthy", "answers", "user", "init", "stop",
+        "build", *IMAGE_CHECKS, "scan", "start", "healthy", "answers", "user", "init", "stop",
     ]  # fmt: skip
-    assert all(step["status"] == "passed" for step in document["steps"]), document
+    assert all(step["status"] == "passed" for step in document["steps"] if step["name"] != "scan"), document
+    assert steps["scan"]["status"] == "skipped" and "trivy or grype" in steps["scan"]["detail"]
+    assert "--fail-on high" in steps["scan"]["hint"]  # how to add it, not an error
     assert steps["image"]["data"]["base_layers"] == 2 and steps["image"]["data"]["ratio"] < 1.25
     assert set(steps["build"]) == {"name", "status", "seconds", "detail", "hint", "data"}
     assert steps["build"]["data"] == {"size_bytes": 297230435, "steps": 2, "cached_steps": 1}
@@ -405,7 +414,7 @@ def test_the_sigterm_fix_is_what_docker_md_says(framework: str) -> None:
 def test_a_failed_build_skips_the_rest_and_shows_the_build_output(tmp_path: Path) -> None:
     fake = FakeEngine(build_rc=1)
     report = _verify(tmp_path, fake).run()
-    assert [step.status for step in report.steps] == ["failed"] + ["skipped"] * 7
+    assert [step.status for step in report.steps] == ["failed"] + ["skipped"] * 8
     assert report.steps[1].name == "inspect"
     assert report.logs[-1] == "npm ERR! missing script" and report.logs_from == "build"
     assert fake.verbs() == ["build"]  # nothing ran, nothing to remove
@@ -425,6 +434,71 @@ def test_image_findings_fail_the_run_but_the_container_still_runs(tmp_path: Path
 def test_warnings_keep_the_run_ok(tmp_path: Path) -> None:
     report = _verify(tmp_path, FakeEngine(extra_layers=[{"app/test/a.test.js": b"x"}])).run()
     assert report.ok and [step.name for step in report.warnings] == ["tests"]
+
+
+TRIVY = {
+    "SchemaVersion": 2,
+    "ArtifactName": "localhost/ndw-verify/quotes-api:t0k",
+    "Results": [
+        {"Target": "quotes-api:t0k (debian 12.11)", "Class": "os-pkgs", "Vulnerabilities": [
+            {"VulnerabilityID": "CVE-2025-0001", "PkgName": "libssl3", "Severity": "HIGH"},
+            {"VulnerabilityID": "CVE-2025-0002", "PkgName": "libc6", "Severity": "MEDIUM"},
+            {"VulnerabilityID": "CVE-2025-0003", "PkgName": "zlib1g", "Severity": "LOW"},
+            {"VulnerabilityID": "CVE-2025-0004", "PkgName": "tar", "Severity": "UNKNOWN"},
+        ]},
+        {"Target": "Node.js", "Class": "lang-pkgs", "Vulnerabilities": [
+            {"VulnerabilityID": "CVE-2025-0005", "PkgName": "undici", "Severity": "CRITICAL"},
+        ]},
+        {"Target": "app/package.json", "Class": "lang-pkgs"},
+    ],
+}  # fmt: skip
+GRYPE = {
+    "matches": [
+        {"vulnerability": {"id": "CVE-2025-0002", "severity": "Medium"}, "artifact": {"name": "libc6"}},
+        {"vulnerability": {"id": "CVE-2025-0006", "severity": "Negligible"}, "artifact": {"name": "tar"}},
+    ],
+    "source": {"type": "image"},
+}
+
+
+def test_scan_counts_parse_trivy_and_grype() -> None:
+    assert parse_trivy(json.dumps(TRIVY)) == {"critical": 1, "high": 1, "medium": 1, "low": 1, "unknown": 1}
+    assert parse_grype(json.dumps(GRYPE)) == {"critical": 0, "high": 0, "medium": 1, "low": 0, "unknown": 1}
+    assert parse_trivy(json.dumps({"SchemaVersion": 2, "Results": []}))["high"] == 0
+    assert Scanner("trivy").argv("t", "podman") == [
+        "trivy", "image", "--quiet", "--format", "json", "--image-src", "podman", "t",
+    ]  # fmt: skip
+    assert Scanner("grype").argv("t", "docker")[:2] == ["grype", "docker:t"]
+
+
+def test_scan_with_trivy_warns_on_high_and_fails_with_fail_on(tmp_path: Path) -> None:
+    fake = FakeEngine(scan_output=json.dumps(TRIVY))
+    report = _verify(tmp_path, fake, scanner="trivy").run()
+    scan = report.step("scan")
+    assert report.ok and scan is not None and scan.status == "warning"
+    assert scan.detail == "trivy: 1 critical, 1 high, 1 medium, 1 low, 1 unknown" and "--fail-on" in scan.hint
+    assert scan.data["critical"] == 1 and scan.data["scanner"] == "trivy"
+    scanned = [call for call in fake.calls if call[0] == "trivy"]
+    assert scanned == [Scanner("trivy").argv("localhost/ndw-verify/quotes-api:t0k", "podman")]
+    failed = _verify(
+        tmp_path, FakeEngine(scan_output=json.dumps(TRIVY)), scanner="trivy", fail_on="high"
+    ).run()
+    scan = failed.step("scan")
+    assert (
+        not failed.ok and scan is not None and scan.status == "failed" and "2 finding(s) at high" in scan.hint
+    )
+    assert failed.step("stop").status == "passed"  # type: ignore[union-attr]  # the run went on
+    medium = _verify(
+        tmp_path, FakeEngine(scan_output=json.dumps(GRYPE)), scanner="grype", fail_on="high"
+    ).run()
+    assert medium.step("scan").status == "passed"  # type: ignore[union-attr]
+
+
+def test_a_scan_without_its_database_warns_and_says_why(tmp_path: Path) -> None:
+    report = _verify(tmp_path, FakeEngine(scan_rc=1), scanner="grype", fail_on="high").run()
+    scan = report.step("scan")
+    assert report.ok and scan is not None and scan.status == "warning"
+    assert "failed to download vulnerability DB" in scan.detail and "database" in scan.hint
 
 
 def test_a_container_that_exits_fails_healthy_with_its_exit_code(tmp_path: Path) -> None:

@@ -66,6 +66,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--keep", action="store_true", help="keep the image built for the check")
     parser.add_argument(
+        "--fail-on", choices=["critical", "high", "medium", "low"],
+        help="with trivy or grype on PATH: fail when the scan finds vulnerabilities this severe or worse",
+    )  # fmt: skip
+    parser.add_argument(
+        "--no-scan",
+        dest="scan",
+        action="store_false",
+        help="skip the vulnerability scan even if a scanner is installed",
+    )
+    parser.add_argument(
         "--format", choices=["text", "json"], default="text", help="text for people, json for CI"
     )
 
@@ -89,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
         rebuild=args.rebuild,
         keep=args.keep,
         timeout=args.timeout,
+        scan=args.scan,
+        fail_on=args.fail_on,
     )
     for env_file in options.env_files:
         env_file_keys(env_file)  # an unreadable file is a usage error, before anything runs

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -32,6 +33,7 @@ from wizard.verify.parse import (
     parse_state,
 )
 from wizard.verify.report import Report, Step, human_size
+from wizard.verify.scan import find_scanner, scan_step
 from wizard.verify.target import INIT_COMMANDS, Target, source_to_touch
 
 GRACE_SECONDS = 10
@@ -133,6 +135,8 @@ class Options:
     grace: int = GRACE_SECONDS
     log_lines: int = 20
     inspect: bool = True  # read the image's layers (size, files that should not ship)
+    scan: bool = True  # scan for vulnerabilities when trivy or grype is on PATH
+    fail_on: str | None = None  # critical, high, medium or low: fail the scan at that severity
 
 
 def last_lines(text: str, count: int) -> list[str]:
@@ -169,6 +173,7 @@ class Verifier:
         sleep: Callable[[float], None] = time.sleep,
         progress: Callable[[str], None] = lambda message: None,
         token: str | None = None,
+        which: Callable[[str], str | None] = shutil.which,
     ) -> None:
         self.engine = engine
         self.target = target
@@ -177,6 +182,7 @@ class Verifier:
         self.http = http
         self.clock = clock
         self.sleep = sleep
+        self.which = which
         self.progress = progress
         token = token or secrets.token_hex(4)
         self.tag = f"localhost/ndw-verify/{target.service_name}:{token}"
@@ -207,10 +213,12 @@ class Verifier:
         problem: the image checks, the uid, PID 1 and the stop.
         """
         names = ["build", *(["rebuild"] if self.options.rebuild else [])]
-        names += [*(["inspect"] if self.options.inspect else []), "start", "healthy"]
+        names += ["inspect"] if self.options.inspect else []
+        names += [*(["scan"] if self.options.scan else []), "start", "healthy"]
         names += ["answers", "user", "init", "stop"]
         steps: dict[str, Callable[[], Step | list[Step]]] = {
-            "build": self.build, "rebuild": self.rebuild, "inspect": self.inspect, "start": self.start,
+            "build": self.build, "rebuild": self.rebuild, "inspect": self.inspect, "scan": self.scan,
+            "start": self.start,
             "healthy": self.healthy, "answers": self.answers, "user": self.user, "init": self.init,
             "stop": self.stop,
         }  # fmt: skip
@@ -340,6 +348,18 @@ class Verifier:
         found = inspect_steps(contents, self.target.service_dir, base, runs_typescript)
         found[0].seconds = self.clock() - started
         return found
+
+    def scan(self) -> Step:
+        """Count known vulnerabilities with trivy or grype, if one is installed."""
+        scanner = find_scanner(self.which)
+        if scanner is None:
+            return scan_step(None, 0, "", "", fail_on=self.options.fail_on)
+        started = self.clock()
+        done = self.runner(scanner.argv(self.tag, self.engine.runner), timeout=900)
+        seconds = self.clock() - started
+        return scan_step(
+            scanner, done.returncode, done.stdout, done.stderr, fail_on=self.options.fail_on, seconds=seconds
+        )
 
     def base_image(self) -> str | None:
         """The image the runtime stage starts from, build arguments applied."""
