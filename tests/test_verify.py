@@ -6,13 +6,17 @@ and runs are in tests/e2e/test_verify.py.
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
 from tests.support.image_archive import BASE, app_layers, diff_ids, write_archive
 from wizard.cli import main
@@ -22,8 +26,17 @@ from wizard.questions import QuestionSet
 from wizard.verify.compose import ComposeVerifier, parse_compose_ps, parse_port
 from wizard.verify.engine import Engine, detect_compose, detect_engine
 from wizard.verify.parse import parse_build_output, parse_health, parse_processes, parse_state
+from wizard.verify.progress import progress_for
 from wizard.verify.scan import Scanner, parse_grype, parse_trivy
-from wizard.verify.steps import REBUILD_MARKER, SIGTERM_FIX, Completed, Options, Verifier, sigterm_fix
+from wizard.verify.steps import (
+    REBUILD_MARKER,
+    SIGTERM_FIX,
+    Completed,
+    Options,
+    Verifier,
+    run_command,
+    sigterm_fix,
+)
 from wizard.verify.target import Target, compose_env_files, load_target, missing_env, source_to_touch
 
 IMAGE_CHECKS = [
@@ -253,6 +266,7 @@ class FakeEngine:
         self.extra_layers = behaviour.get("extra_layers", [])
         self.scan_output = behaviour.get("scan_output", "")
         self.scan_rc = behaviour.get("scan_rc", 0)
+        self.streamed: list[str] = []
 
     def clock(self) -> float:
         return self.now
@@ -267,9 +281,15 @@ class FakeEngine:
     def verbs(self) -> list[str]:
         return [call[1] for call in self.calls if call[0] != "GET"]
 
-    def __call__(self, argv: Sequence[str], *, timeout: float | None = None, env: Any = None) -> Completed:
+    def __call__(
+        self, argv: Sequence[str], *, timeout: float | None = None, env: Any = None, on_line: Any = None
+    ) -> Completed:
         argv = list(argv)
         self.calls.append(argv)
+        if on_line is not None:
+            self.streamed.append(argv[1])
+            for line in self.build_output.splitlines():
+                on_line(line)
         if argv[0] in ("trivy", "grype"):
             return Completed(self.scan_rc, self.scan_output, "FATAL: failed to download vulnerability DB")
         verb = argv[1]
@@ -501,6 +521,59 @@ def test_a_scan_without_its_database_warns_and_says_why(tmp_path: Path) -> None:
     assert "failed to download vulnerability DB" in scan.detail and "database" in scan.hint
 
 
+def test_only_the_builds_stream_their_log_to_the_live_tail(tmp_path: Path) -> None:
+    fake = FakeEngine()
+    lines: list[str] = []
+    Verifier(
+        Engine("podman"), _target(tmp_path), Options(rebuild=True), runner=fake, http=fake.http,
+        clock=fake.clock, sleep=fake.sleep, token="t0k", which=lambda tool: None, build_log=lines.append,
+    ).run()  # fmt: skip
+    assert fake.streamed == ["build", "build"]  # the build and the rebuild, nothing else
+    assert lines[:3] == ["[1/1] STEP 1/2: FROM n", "--> Using cache 1", "[1/1] STEP 2/2: COPY . ."]
+
+
+def test_run_command_streams_lines_and_returns_the_whole_output() -> None:
+    script = "import sys\nprint('one', flush=True)\nprint('two', file=sys.stderr, flush=True)\nsys.exit(3)"
+    seen: list[str] = []
+    done = run_command([sys.executable, "-c", script], timeout=30, on_line=seen.append)
+    assert (done.returncode, seen, done.output) == (3, ["one", "two"], "one\ntwo\n")
+    slow = run_command(
+        [sys.executable, "-c", "import time; time.sleep(30)"], timeout=0.5, on_line=seen.append
+    )
+    assert slow.returncode == 124 and "timed out" in slow.stderr
+
+
+def test_ctrl_c_while_streaming_kills_the_build() -> None:
+    """An interrupted build must not go on in the background."""
+    script = "import os, time\nprint(os.getpid(), flush=True)\ntime.sleep(60)"
+    pids: list[int] = []
+
+    def interrupt(line: str) -> None:
+        pids.append(int(line))
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_command([sys.executable, "-c", script], timeout=120, on_line=interrupt)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pids[0], 0)
+
+
+def test_progress_shows_a_collapsing_tail_only_on_a_terminal() -> None:
+    screen = io.StringIO()
+    progress = progress_for("text", Console(file=screen, force_terminal=True, width=80))
+    assert progress.shown
+    progress.step("build")
+    for number in range(20):
+        progress.line(f"STEP {number}/20: RUN something")
+    assert list(progress.lines) == [f"STEP {number}/20: RUN something" for number in range(12, 20)]
+    progress.step("start")  # the tail collapses when the next step starts
+    assert progress.live is None
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue())  # without the terminal codes
+    assert "ndw verify: build..." in shown and "ndw verify: start..." in shown and "STEP 19/20" in shown
+    assert not progress_for("json", Console(file=io.StringIO(), force_terminal=True)).shown
+    assert not progress_for("text", Console(file=io.StringIO())).shown  # not a terminal (CI logs)
+
+
 def test_a_container_that_exits_fails_healthy_with_its_exit_code(tmp_path: Path) -> None:
     report = _verify(tmp_path, FakeEngine(dies=True)).run()
     healthy = report.step("healthy")
@@ -597,6 +670,33 @@ def test_compose_stack_is_taken_down_even_when_up_fails(tmp_path: Path) -> None:
     assert ".env" in (report.step("up") or report.steps[0]).hint
     down = calls[-1]
     assert down[:2] == ["docker", "compose"] and "down" in down and "--rmi" in down and "-p" in down
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_ctrl_c_during_compose_up_still_takes_the_stack_down(tmp_path: Path, keep: bool) -> None:
+    """Containers, networks and volumes go with `down`; the images too unless --keep."""
+    calls: list[list[str]] = []
+
+    def runner(argv: Sequence[str], **_: Any) -> Completed:
+        calls.append(list(argv))
+        if "up" in argv:
+            raise KeyboardInterrupt
+        return Completed(0, "", "")
+
+    verifier = ComposeVerifier(
+        Engine("podman"),
+        ["podman", "compose"],
+        _target(tmp_path),
+        Options(keep=keep),
+        runner=runner,
+        token="t",
+    )
+    with pytest.raises(KeyboardInterrupt):
+        verifier.run()
+    down = calls[-1]
+    assert "down" in down and "--volumes" in down and "--remove-orphans" in down
+    assert ("--rmi" in down) is not keep
+    assert down[down.index("-p") + 1] == "ndw-verify-quotes-api-t"
 
 
 def test_compose_stack_passes_when_every_service_is_healthy(tmp_path: Path) -> None:

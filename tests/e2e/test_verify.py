@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -56,15 +58,22 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _verify(
+def _verify_command(
     engine: Containers, app_dir: Path, tmp: Path, *extra: str, app: str = APP
-) -> tuple[int, dict[str, Any], str]:
-    """`ndw verify APP_DIR --engine podman --format json` on the stand-in base; (exit, report, stderr)."""
+) -> tuple[list[str], dict[str, str]]:
+    """The `ndw verify ... --format json` command line on the stand-in base, and its environment."""
     base = APPS[app].node_image(engine)
     argv = [sys.executable, "-m", "wizard", "verify", str(app_dir), "--engine", "podman", "--format", "json"]
     # The host network is shared with other test sessions: the service gets a free port.
     argv += ["--build-arg", f"NODE_IMAGE={base}", "--env", f"PORT={_free_port()}", *extra]
-    env = {**os.environ, **_store_env(engine, tmp)}
+    return argv, {**os.environ, **_store_env(engine, tmp)}
+
+
+def _verify(
+    engine: Containers, app_dir: Path, tmp: Path, *extra: str, app: str = APP
+) -> tuple[int, dict[str, Any], str]:
+    """`ndw verify APP_DIR --engine podman --format json` on the stand-in base; (exit, report, stderr)."""
+    argv, env = _verify_command(engine, app_dir, tmp, *extra, app=app)
     done = subprocess.run(argv, capture_output=True, text=True, check=False, env=env, timeout=1500)
     if done.returncode == 2:
         return 2, {}, done.stderr
@@ -182,6 +191,28 @@ def test_a_broken_scaffold_gets_a_failing_line_with_the_fix_for_each_break(
     assert steps["healthy"]["status"] == "failed" and "exited with code 1" in steps["healthy"]["detail"]
     assert any("src/main.js" in line for line in report["logs"]), report["logs"]
     assert _leftovers(engine, report) == ("", False)
+
+
+def test_ctrl_c_removes_the_container_and_the_image(engine: Containers, tmp_path: Path) -> None:
+    """SIGINT once the container runs: exit 130, and neither the container nor the image is left."""
+    app_dir = APPS[APP].scaffold(tmp_path / APP)
+    argv, env = _verify_command(engine, app_dir, tmp_path, "--no-scan")
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    prefix = "ndw-verify-quotes-api-"
+    name = ""
+    deadline = time.monotonic() + 900
+    while not name and process.poll() is None and time.monotonic() < deadline:
+        names = engine.podman("ps", "--all", "--format", "{{.Names}}").stdout.split()
+        name = next((found for found in names if found.startswith(prefix)), "")
+        time.sleep(0.5)
+    assert name, f"no container appeared; verify exited {process.poll()}"
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "The container was removed, and the image." in stderr
+    token = name.removeprefix(prefix)
+    assert name not in engine.podman("ps", "--all", "--format", "{{.Names}}").stdout.split()
+    assert not engine.image_exists(f"localhost/ndw-verify/quotes-api:{token}")
 
 
 def test_verify_a_database_service_with_database_url(

@@ -89,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.timeout <= 0:
         raise UsageError(f"--timeout {args.timeout}: must be a positive number of seconds")
+    from wizard.verify.progress import progress_for  # noqa: PLC0415
+
     target = load_target(args.path, args.service)
     engine = detect_engine(args.engine)
     options = Options(
@@ -104,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
     )
     for env_file in options.env_files:
         env_file_keys(env_file)  # an unreadable file is a usage error, before anything runs
+    progress = progress_for(args.format)
     if args.compose:
         if options.env or options.network:
             raise UsageError(
@@ -115,18 +118,26 @@ def run(args: argparse.Namespace) -> int:
         from wizard.verify.compose import ComposeVerifier  # noqa: PLC0415
 
         verifier: Verifier | ComposeVerifier = ComposeVerifier(
-            engine, compose, target, options, progress=_progress(args.format)
+            engine, compose, target, options, progress=progress.step
         )
     else:
         _preflight(target, options, options.network or engine.default_network)
-        verifier = Verifier(engine, target, options, progress=_progress(args.format))
+        build_log = progress.line if progress.shown else None
+        verifier = Verifier(engine, target, options, progress=progress.step, build_log=build_log)
     try:
         with _sigterm_as_interrupt():
             report = verifier.run()
     except KeyboardInterrupt:
+        removed = "The stack was taken down (containers, networks, volumes" if args.compose else (
+            "The container was removed"
+        )  # fmt: skip
+        if args.compose:
+            removed += ")" if options.keep else ", images)"
         raise Interrupted(
-            "interrupted", hint="The container was removed" + ("." if options.keep else ", and the image.")
+            "interrupted", hint=removed + ("." if options.keep or args.compose else ", and the image.")
         ) from None
+    finally:
+        progress.close()
     if args.format == "json":
         import json  # noqa: PLC0415
 
@@ -196,14 +207,3 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-def _progress(output_format: str) -> Callable[[str], None]:
-    """Print each step's name on stderr as it starts (people see where a long build is)."""
-    import sys  # noqa: PLC0415
-
-    def show(name: str) -> None:
-        if output_format == "text" and sys.stderr.isatty():
-            print(f"ndw verify: {name}...", file=sys.stderr, flush=True)
-
-    return show

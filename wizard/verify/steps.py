@@ -72,9 +72,19 @@ HttpGet = Callable[[str, float], int]  # (url, timeout) -> status; OSError when 
 
 
 def run_command(
-    argv: Sequence[str], *, timeout: float | None = None, env: Mapping[str, str] | None = None
+    argv: Sequence[str],
+    *,
+    timeout: float | None = None,
+    env: Mapping[str, str] | None = None,
+    on_line: Callable[[str], None] | None = None,
 ) -> Completed:
-    """Run ARGV, capture its output; a missing program or a timeout is a failed Completed."""
+    """Run ARGV, capture its output; a missing program or a timeout is a failed Completed.
+
+    With ON_LINE, stdout and stderr come merged, line by line as the program writes them (the
+    build log's live tail); the output is still returned whole.
+    """
+    if on_line is not None:
+        return _stream_command(argv, timeout, env, on_line)
     try:
         done = subprocess.run(
             list(argv), capture_output=True, text=True, check=False, timeout=timeout,
@@ -86,6 +96,47 @@ def run_command(
         out = error.stdout.decode() if isinstance(error.stdout, bytes) else (error.stdout or "")
         return Completed(124, out, f"{argv[0]} timed out after {timeout} s")
     return Completed(done.returncode, done.stdout, done.stderr)
+
+
+def _stream_command(
+    argv: Sequence[str], timeout: float | None, env: Mapping[str, str] | None, on_line: Callable[[str], None]
+) -> Completed:
+    """run_command with each output line passed to ON_LINE; the program is killed on any exception."""
+    import threading  # noqa: PLC0415
+
+    try:
+        process = subprocess.Popen(
+            list(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})}, text=True, errors="replace",
+        )  # fmt: skip
+    except FileNotFoundError as error:
+        return Completed(127, "", f"{argv[0]}: {error.strerror}")
+    expired = threading.Event()
+
+    def expire() -> None:
+        expired.set()
+        process.kill()
+
+    timer = threading.Timer(timeout, expire) if timeout else None
+    lines: list[str] = []
+    try:
+        if timer:
+            timer.start()
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            on_line(line.rstrip("\n"))
+        returncode = process.wait()
+    except BaseException:  # Ctrl-C included: never leave a build running behind us
+        process.kill()
+        process.wait()
+        raise
+    finally:
+        if timer:
+            timer.cancel()
+    if expired.is_set():
+        return Completed(124, "".join(lines), f"{argv[0]} timed out after {timeout} s")
+    return Completed(returncode, "".join(lines), "")
 
 
 def http_status(url: str, timeout: float) -> int:
@@ -174,6 +225,7 @@ class Verifier:
         progress: Callable[[str], None] = lambda message: None,
         token: str | None = None,
         which: Callable[[str], str | None] = shutil.which,
+        build_log: Callable[[str], None] | None = None,
     ) -> None:
         self.engine = engine
         self.target = target
@@ -183,6 +235,7 @@ class Verifier:
         self.clock = clock
         self.sleep = sleep
         self.which = which
+        self.build_log = build_log  # gets the build's output line by line (the live tail), if set
         self.progress = progress
         token = token or secrets.token_hex(4)
         self.tag = f"localhost/ndw-verify/{target.service_name}:{token}"
@@ -264,7 +317,11 @@ class Verifier:
         )
         started = self.clock()
         self.building = True
-        done = self.runner(argv, timeout=self.options.build_timeout, env=self.engine.build_env())
+        env = self.engine.build_env()
+        if self.build_log is None:
+            done = self.runner(argv, timeout=self.options.build_timeout, env=env)
+        else:
+            done = self.runner(argv, timeout=self.options.build_timeout, env=env, on_line=self.build_log)
         self.building = False
         return done, self.clock() - started
 
