@@ -14,9 +14,10 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from wizard.verify.dockerfile import runtime_base
 from wizard.verify.engine import Engine, Network
@@ -209,7 +210,60 @@ def sigterm_fix(framework: str) -> str:
     )
 
 
-class Verifier:
+class SessionHooks(TypedDict, total=False):
+    """The injectable process runner, HTTP client, clock and progress callback (fakes in tests)."""
+
+    runner: Runner
+    http: HttpGet
+    clock: Callable[[], float]
+    sleep: Callable[[float], None]
+    progress: Callable[[str], None]
+    token: str | None
+
+
+class Session:
+    """What both verifiers share: engine, target, options, the hooks, and the step loop."""
+
+    def __init__(
+        self, engine: Engine, target: Target, options: Options, **hooks: Unpack[SessionHooks]
+    ) -> None:
+        self.engine = engine
+        self.target = target
+        self.options = options
+        self.runner: Runner = hooks.get("runner", run_command)
+        self.http: HttpGet = hooks.get("http", http_status)
+        self.clock = hooks.get("clock", time.monotonic)
+        self.sleep = hooks.get("sleep", time.sleep)
+        self.progress = hooks.get("progress", _no_progress)
+        self.token = hooks.get("token") or secrets.token_hex(4)
+
+    def run_steps(
+        self,
+        report: Report,
+        steps: Sequence[tuple[str, Callable[[], Step | list[Step]]]],
+        blocking: Container[str],
+        on_failure: Callable[[], None] = lambda: None,
+    ) -> None:
+        """Run STEPS into REPORT; after a failed BLOCKING step the rest are skipped."""
+        failed = False
+        for name, step_function in steps:
+            if failed:
+                report.steps.append(Step(name, "skipped"))
+                continue
+            self.progress(name)
+            result = step_function()
+            found = result if isinstance(result, list) else [result]
+            report.steps.extend(found)
+            if any(step.status == "failed" for step in found):
+                failed = name in blocking
+                on_failure()
+
+
+def _no_progress(name: str) -> None:
+    """No progress shown."""
+
+
+class Verifier(Session):
     """Runs the steps for one target on one engine and collects the report."""
 
     def __init__(
@@ -218,28 +272,15 @@ class Verifier:
         target: Target,
         options: Options,
         *,
-        runner: Runner = run_command,
-        http: HttpGet = http_status,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-        progress: Callable[[str], None] = lambda message: None,
-        token: str | None = None,
         which: Callable[[str], str | None] = shutil.which,
         build_log: Callable[[str], None] | None = None,
+        **hooks: Unpack[SessionHooks],
     ) -> None:
-        self.engine = engine
-        self.target = target
-        self.options = options
-        self.runner = runner
-        self.http = http
-        self.clock = clock
-        self.sleep = sleep
+        super().__init__(engine, target, options, **hooks)
         self.which = which
         self.build_log = build_log  # gets the build's output line by line (the live tail), if set
-        self.progress = progress
-        token = token or secrets.token_hex(4)
-        self.tag = f"localhost/ndw-verify/{target.service_name}:{token}"
-        self.name = f"ndw-verify-{target.service_name}-{token}"
+        self.tag = f"localhost/ndw-verify/{target.service_name}:{self.token}"
+        self.name = f"ndw-verify-{target.service_name}-{self.token}"
         self.network: Network = options.network or engine.default_network
         self.port = container_port(target, options.env)
         self.host_port = self.port if self.network == "host" else free_port()
@@ -271,28 +312,20 @@ class Verifier:
         names += ["answers", "user", "init", "stop"]
         steps: dict[str, Callable[[], Step | list[Step]]] = {
             "build": self.build, "rebuild": self.rebuild, "inspect": self.inspect, "scan": self.scan,
-            "start": self.start,
-            "healthy": self.healthy, "answers": self.answers, "user": self.user, "init": self.init,
-            "stop": self.stop,
+            "start": self.start, "healthy": self.healthy, "answers": self.answers, "user": self.user,
+            "init": self.init, "stop": self.stop,
         }  # fmt: skip
         try:
-            failed = False
-            for name in names:
-                if failed:
-                    self.report.steps.append(Step(name, "skipped"))
-                    continue
-                self.progress(name)
-                result = steps[name]()
-                found = result if isinstance(result, list) else [result]
-                self.report.steps.extend(found)
-                if any(step.status == "failed" for step in found):
-                    failed = name in BLOCKING
-                    if self.started and not self.report.logs:
-                        self.report.logs = self.container_logs()
-                        self.report.logs_from = "container"
+            self.run_steps(self.report, [(name, steps[name]) for name in names], BLOCKING, self._keep_logs)
         finally:
             self.cleanup()
         return self.report
+
+    def _keep_logs(self) -> None:
+        """After a failure: the container's last lines, unless a step already kept some."""
+        if self.started and not self.report.logs:
+            self.report.logs = self.container_logs()
+            self.report.logs_from = "container"
 
     def cleanup(self) -> None:
         """Remove the container, and the image unless --keep."""
