@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from tests.support.image_archive import BASE, app_layers, diff_ids, write_archive
+from tests.support.image_archive import BASE, app_layers, diff_ids, write_archive, write_layer_dirs
 from wizard.cli import main
 from wizard.errors import NoComposeError, NoEngineError, VerifySetupError
 from wizard.preview import Previewer
@@ -267,6 +267,7 @@ class FakeEngine:
         self.scan_output = behaviour.get("scan_output", "")
         self.scan_rc = behaviour.get("scan_rc", 0)
         self.streamed: list[str] = []
+        self.store = behaviour.get("store")  # `image inspect` JSON pointing at overlay folders
 
     def clock(self) -> float:
         return self.now
@@ -301,6 +302,8 @@ class FakeEngine:
             return Completed(
                 self.build_rc, self.build_output, "" if self.build_rc == 0 else "npm ERR! missing script"
             )
+        if verb == "image" and len(argv) == 4 and self.store is not None:  # image inspect TAG
+            return Completed(0, json.dumps([self.store]), "")
         if verb == "image" and "{{json .RootFS.Layers}}" in argv:
             return Completed(0, json.dumps(diff_ids(BASE)), "")
         if verb == "image":
@@ -344,7 +347,7 @@ class FakeEngine:
 
 
 def _target(tmp_path: Path, **answers: Any) -> Target:
-    (tmp_path / "src").mkdir(exist_ok=True)
+    (tmp_path / "src").mkdir(parents=True, exist_ok=True)
     (tmp_path / "src/server.js").write_text("console.log('hi')\n")
     manifest = {"dependencies": {"fastify": "^5"}, "devDependencies": {"pino-pretty": "^13"}}
     (tmp_path / "package.json").write_text(json.dumps(manifest))
@@ -449,6 +452,17 @@ def test_image_findings_fail_the_run_but_the_container_still_runs(tmp_path: Path
     saved = next(call for call in fake.calls if call[1] == "save")
     assert saved[:4] == ["podman", "save", "--format", "docker-archive"]
     assert not Path(saved[saved.index("-o") + 1]).exists()  # the archive goes with its temp folder
+
+
+def test_layers_are_read_in_place_from_the_store_when_it_is_readable(tmp_path: Path) -> None:
+    """No `save` (a copy of the whole image) when the engine's overlay folders can be read."""
+    store = write_layer_dirs(tmp_path / "store", app_layers({"app/.npmrc": b"//r/:_authToken=x\n"}))
+    fake = FakeEngine(store=store)
+    report = _verify(tmp_path / "svc", fake).run()
+    assert "save" not in fake.verbs()
+    secrets = report.step("secrets")
+    assert secrets is not None and secrets.data["paths"] == [{"path": "/app/.npmrc", "layer": 6}]
+    assert report.step("image").status == "passed"  # type: ignore[union-attr]
 
 
 def test_warnings_keep_the_run_ok(tmp_path: Path) -> None:

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.support.image_archive import BASE, DIR, app_layers, diff_ids, write_archive
+from tests.support.image_archive import BASE, DIR, app_layers, diff_ids, write_archive, write_layer_dirs
 from wizard.verify.dockerfile import runtime_base
-from wizard.verify.inspect import entry_script, inspect_steps, output_dirs
-from wizard.verify.layers import ArchiveError, ImageContents, read_archive
+from wizard.verify.inspect import BASE_PATTERNS, entry_script, inspect_steps, output_dirs
+from wizard.verify.layers import ArchiveError, ImageContents, overlay_dirs, read_archive, read_layer_dirs
 from wizard.verify.report import Step
 
 PRIVATE_KEY = b"-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n"
@@ -149,6 +149,48 @@ def test_an_unknown_base_warns_and_leaves_the_floor_out(tmp_path: Path) -> None:
     contents = _contents(tmp_path, base=False)
     image = inspect_steps(contents, _service(tmp_path), "node:22", False)[0]
     assert image.status == "warning" and image.data["floor_bytes"] is None and "pull it" in image.hint
+
+
+@pytest.mark.parametrize("whiteout_files", [False, True])
+def test_the_store_folders_read_like_the_archive(tmp_path: Path, whiteout_files: bool) -> None:
+    """Reading the overlay folders in place (no copy of the base) finds what the archive finds."""
+    extra = {
+        "app/.env": b"A=1\n",
+        "app/node_modules/pino-pretty/package.json": b"{}",
+        "usr/local/bin/pnpm": b"x",
+    }
+    layers = app_layers(extra)
+    inspect = write_layer_dirs(tmp_path / "store", layers, whiteout_files=whiteout_files)
+    dirs = overlay_dirs(inspect)
+    assert dirs is not None and len(dirs) == len(layers)
+    from_store = read_layer_dirs(dirs, inspect, diff_ids(BASE), BASE_PATTERNS)
+    from_archive = read_archive(write_archive(tmp_path / "i.tar", layers), diff_ids(BASE))
+    assert (
+        "/usr/local/bin/npm" not in from_store.final and "/usr/local/lib/node_modules" not in from_store.final
+    )
+    assert [layer.size for layer in from_store.layers[:2]] == [0, 0]  # the base is not walked
+    service = _service(tmp_path)
+    store_steps = inspect_steps(from_store, service, "node", False)
+    archive_steps = inspect_steps(from_archive, service, "node", False)
+    assert [(step.name, step.status) for step in store_steps] == [
+        (step.name, step.status) for step in archive_steps
+    ]
+    for store, archive in zip(store_steps[1:], archive_steps[1:], strict=True):
+        assert store.data.get("paths") == archive.data.get("paths"), store.name
+    assert store_steps[0].data["base_layers"] == 2 and store_steps[0].data["ratio"] > 1.0
+    # npm in the base, deleted by a whiteout: gone; a base where it stays is found.
+    kept = [*BASE, layers[2], *layers[4:]]  # without the layer that deletes npm
+    inspect = write_layer_dirs(tmp_path / "kept", kept)
+    contents = read_layer_dirs(overlay_dirs(inspect) or [], inspect, diff_ids(BASE), BASE_PATTERNS)
+    assert "/usr/local/bin/npm" in contents.final
+
+
+def test_unreadable_or_mismatched_store_folders_fall_back(tmp_path: Path) -> None:
+    inspect = write_layer_dirs(tmp_path / "store", app_layers())
+    dirs = overlay_dirs(inspect) or []
+    with pytest.raises(ArchiveError):
+        read_layer_dirs(dirs[1:], inspect, None, BASE_PATTERNS)
+    assert overlay_dirs({"GraphDriver": {"Name": "vfs"}}) is None and overlay_dirs({}) is None
 
 
 def test_a_file_that_is_no_archive_is_an_archive_error(tmp_path: Path) -> None:

@@ -132,3 +132,46 @@ def app_layers(*extra: dict[str, Content]) -> list[LayerSpec]:
             {"app/package.json": b"{}", "app/src/server.js": b"s" * 2000, "app/.env.example": b"PORT=\n"},
         ),
     ]
+
+
+def write_layer_dirs(
+    root: Path, layers: list[LayerSpec], *, whiteout_files: bool = False
+) -> dict[str, object]:
+    """LAYERS as overlay diff folders under ROOT, as podman and docker keep them; returns the
+    `image inspect` JSON that points at them. Whiteouts are 0/0 character devices (kernel
+    overlay), or `.wh.NAME` files with WHITEOUT_FILES (or where mknod is not allowed)."""
+    import os
+    import stat
+
+    folders = []
+    for number, (_, files) in enumerate(layers, start=1):
+        folder = root / f"layer{number}" / "diff"
+        folder.mkdir(parents=True)
+        for path, content in files.items():
+            target = folder / path.lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if content == WHITEOUT:
+                try:
+                    if whiteout_files:
+                        raise PermissionError
+                    os.mknod(target, stat.S_IFCHR | 0o600, 0)
+                except PermissionError:
+                    (target.parent / f".wh.{target.name}").write_bytes(b"")
+            elif content == DIR:
+                target.mkdir(exist_ok=True)
+            else:
+                assert isinstance(content, bytes)
+                target.write_bytes(content)
+        folders.append(folder)
+    tars = [layer_tar(files) for _, files in layers]
+    return {
+        "Config": {"WorkingDir": "/app", "User": "1000:1000", "Entrypoint": ["/usr/bin/dumb-init", "--"],
+                   "Cmd": ["node", "src/server.js"]},
+        "RootFS": {"Type": "layers", "Layers": diff_ids(layers)},
+        "History": [{"created_by": created_by} for created_by, _ in layers],
+        "Size": sum(len(data) for data in tars),
+        "GraphDriver": {"Name": "overlay", "Data": {
+            "LowerDir": ":".join(str(folder) for folder in reversed(folders[:-1])),
+            "UpperDir": str(folders[-1]),
+        }},
+    }  # fmt: skip

@@ -70,6 +70,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="with trivy or grype on PATH: fail when the scan finds vulnerabilities this severe or worse",
     )  # fmt: skip
     parser.add_argument(
+        "--no-inspect", dest="inspect", action="store_false",
+        help="skip reading the image's layers (size against the floor, files that should not ship)",
+    )  # fmt: skip
+    parser.add_argument(
         "--no-scan",
         dest="scan",
         action="store_false",
@@ -102,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
         keep=args.keep,
         timeout=args.timeout,
         scan=args.scan,
+        inspect=args.inspect,
         fail_on=args.fail_on,
     )
     for env_file in options.env_files:

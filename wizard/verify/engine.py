@@ -158,6 +158,10 @@ class Engine:
             return ["podman", "save", "--format", "docker-archive", "-o", str(archive), tag]
         return ["docker", "save", "-o", str(archive), tag]
 
+    def inspect_image_argv(self, image: str) -> list[str]:
+        """IMAGE's full `image inspect` JSON (config, layers, the store's layer folders)."""
+        return [self.runner, "image", "inspect", image]
+
     def layers_argv(self, image: str) -> list[str]:
         """IMAGE's layer diff IDs as a JSON list (fails when IMAGE is not in the local store)."""
         return [self.runner, "image", "inspect", "--format", "{{json .RootFS.Layers}}", image]

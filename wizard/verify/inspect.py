@@ -7,6 +7,7 @@ devDependency fails, clutter (sources, tests, caches, a package manager, a large
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import posixpath
 import re
@@ -32,6 +33,9 @@ PACKAGE_MANAGERS = ("npm", "npx", "yarn", "yarnpkg", "pnpm", "pnpx", "corepack")
 PM_PATHS = tuple(f"/usr/local/bin/{name}" for name in PACKAGE_MANAGERS) + tuple(
     f"/usr/local/lib/node_modules/{name}" for name in ("npm", "corepack", "yarn", "pnpm")
 )
+YARN_DIRS = "/opt/yarn-v*"
+# What the checks need from the base image's layers (the package managers); nothing else is read there.
+BASE_PATTERNS = (*PM_PATHS, YARN_DIRS)
 NODE_VALUE_FLAGS = ("-r", "--require", "--import", "--loader", "--experimental-loader", "--env-file")
 
 
@@ -335,7 +339,7 @@ def caches_step(contents: ImageContents) -> Step:
 def package_manager_step(contents: ImageContents) -> Step:
     """npm, yarn, pnpm or corepack still in the final image (the service never calls them)."""
     present = [contents.final[path] for path in PM_PATHS if path in contents.final]
-    present += [entry for path, entry in contents.final.items() if re.fullmatch(r"/opt/yarn-v[^/]+", path)]
+    present += [entry for path, entry in contents.final.items() if fnmatch.fnmatchcase(path, YARN_DIRS)]
     if not present:
         return Step(
             "package-manager", "passed", detail="no package manager in the final image", data={"paths": []}

@@ -21,8 +21,8 @@ from typing import TypedDict, Unpack
 
 from wizard.verify.dockerfile import runtime_base
 from wizard.verify.engine import Engine, Network
-from wizard.verify.inspect import inspect_steps
-from wizard.verify.layers import ArchiveError, read_archive
+from wizard.verify.inspect import BASE_PATTERNS, inspect_steps
+from wizard.verify.layers import ArchiveError, ImageContents, overlay_dirs, read_archive, read_layer_dirs
 from wizard.verify.parse import (
     NODE_PATHS,
     PROCESS_SCRIPT,
@@ -412,27 +412,17 @@ class Verifier(Session):
         return Step("rebuild", "passed", seconds, detail, data=data)
 
     def inspect(self) -> list[Step]:
-        """Save the image, read its layers: size against the floor, entry file, files that should not ship."""
+        """Read the image's layers: size against the floor, entry file, files that should not ship."""
         started = self.clock()
-        with tempfile.TemporaryDirectory(prefix="ndw-verify-") as folder:
-            archive = Path(folder) / "image.tar"
-            done = self.runner(self.engine.save_argv(self.tag, archive), timeout=600)
-            if done.returncode != 0:
-                return [
-                    Step(
-                        "image", "failed", self.clock() - started,
-                        f"{self.engine.runner} save exited {done.returncode}: "
-                        + " ".join(last_lines(done.output, 1)),
-                        hint="The image's layers could not be read; is there room in the temp folder "
-                        "(TMPDIR) for a copy of the image?",
-                    )
-                ]  # fmt: skip
-            base = self.base_image()
-            base_ids = self.layer_ids(base) if base else None
-            try:
-                contents = read_archive(archive, base_ids)
-            except ArchiveError as error:
-                return [Step("image", "failed", self.clock() - started, str(error))]
+        base = self.base_image()
+        base_ids = self.layer_ids(base) if base else None
+        contents = self.contents_from_store(base_ids)
+        if contents is None:
+            read = self.contents_from_archive(base_ids)
+            if isinstance(read, Step):
+                read.seconds = self.clock() - started
+                return [read]
+            contents = read
         answers = self.target.answers
         runs_typescript = not answers.get("build_command") and self.target.entry.endswith((".ts", ".mts"))
         found = inspect_steps(contents, self.target.service_dir, base, runs_typescript)
@@ -450,6 +440,41 @@ class Verifier(Session):
         return scan_step(
             scanner, done.returncode, done.stdout, done.stderr, fail_on=self.options.fail_on, seconds=seconds
         )
+
+    def contents_from_store(self, base_ids: list[str] | None) -> ImageContents | None:
+        """The layers read in place from the engine's overlay store (fast), or None where unreadable."""
+        import json  # noqa: PLC0415
+
+        done = self.runner(self.engine.inspect_image_argv(self.tag), timeout=60)
+        try:
+            data = json.loads(done.stdout) if done.returncode == 0 else None
+        except ValueError:
+            return None
+        data = data[0] if isinstance(data, list) and data else data
+        dirs = overlay_dirs(data) if isinstance(data, dict) else None
+        if not dirs or not isinstance(data, dict):
+            return None
+        try:
+            return read_layer_dirs(dirs, data, base_ids, BASE_PATTERNS)
+        except (ArchiveError, OSError):
+            return None
+
+    def contents_from_archive(self, base_ids: list[str] | None) -> ImageContents | Step:
+        """The layers read from a `save`d copy of the image (any engine), or the failed step."""
+        with tempfile.TemporaryDirectory(prefix="ndw-verify-") as folder:
+            archive = Path(folder) / "image.tar"
+            done = self.runner(self.engine.save_argv(self.tag, archive), timeout=600)
+            if done.returncode != 0:
+                why = " ".join(last_lines(done.output, 1))
+                return Step(
+                    "image", "failed", None, f"{self.engine.runner} save exited {done.returncode}: {why}",
+                    hint="The image's layers could not be read; is there room in the temp folder "
+                    "(TMPDIR) for a copy of the image?",
+                )  # fmt: skip
+            try:
+                return read_archive(archive, base_ids)
+            except ArchiveError as error:
+                return Step("image", "failed", None, str(error))
 
     def base_image(self) -> str | None:
         """The image the runtime stage starts from, build arguments applied."""
