@@ -288,6 +288,7 @@ class Verifier(Session):
         self.building = False  # Ctrl-C during a build may leave the tag behind
         self.started = False
         self.started_at = 0.0
+        self.processes: tuple[int, list[Process]] | str | None = None
         self.report = Report(
             service=target.service_name,
             path=str(target.service_dir),
@@ -592,6 +593,12 @@ class Verifier(Session):
         return Step("answers", "passed", seconds, f"GET {self.target.health_path} -> {status}", data=data)
 
     def _processes(self) -> tuple[int, list[Process]] | str:
+        """The exec'd probe's uid and the container's processes (listed once for user and init)."""
+        if self.processes is None:
+            self.processes = self._list_processes()
+        return self.processes
+
+    def _list_processes(self) -> tuple[int, list[Process]] | str:
         """The exec'd probe's uid and the container's processes, or why they can't be read."""
         last = ""
         for node in NODE_PATHS:
