@@ -26,17 +26,10 @@ from wizard.questions import QuestionSet
 from wizard.verify.compose import ComposeVerifier, parse_compose_ps, parse_port
 from wizard.verify.engine import Engine, detect_compose, detect_engine
 from wizard.verify.parse import parse_build_output, parse_health, parse_processes, parse_state
+from wizard.verify.process import Completed, run_command
 from wizard.verify.progress import progress_for
 from wizard.verify.scan import Scanner, parse_grype, parse_trivy
-from wizard.verify.steps import (
-    REBUILD_MARKER,
-    SIGTERM_FIX,
-    Completed,
-    Options,
-    Verifier,
-    run_command,
-    sigterm_fix,
-)
+from wizard.verify.steps import REBUILD_MARKER, SIGTERM_FIX, Options, Verifier, sigterm_fix
 from wizard.verify.target import Target, compose_env_files, load_target, missing_env, source_to_touch
 
 IMAGE_CHECKS = [

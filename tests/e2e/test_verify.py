@@ -21,6 +21,9 @@ import pytest
 from tests.e2e.conftest import APPS
 from tests.support.containers import Containers
 from tests.support.postgres import PostgresServer
+from wizard.verify.engine import Engine
+from wizard.verify.steps import Options, Verifier
+from wizard.verify.target import load_target
 
 APP = "fastify-yarn"
 IMAGE_CHECKS = [
@@ -231,3 +234,34 @@ def test_verify_a_database_service_with_database_url(
     assert steps["user"]["data"] == {"expected": 1000, "uids": "1000"}
     assert steps["stop"]["data"]["killed"] is False
     assert _leftovers(engine, report) == ("", False)
+
+
+@pytest.fixture(params=sorted(APPS))
+def built_app(request: pytest.FixtureRequest, builds: Any) -> Any:
+    """Each fixture app as the e2e tier built it (once per session, shared with test_images)."""
+    return builds.get(str(request.param))
+
+
+def test_the_image_checks_pass_on_every_fixture_image(
+    built_app: Any, engine: Containers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """verify's own layer reading on the images the harness built: nothing that should not ship."""
+    for key, value in _store_env(engine, tmp_path).items():
+        monkeypatch.setenv(key, value)
+    app = built_app.app
+    target = load_target(built_app.context)
+    options = Options(build_args={"NODE_IMAGE": app.node_image(engine)}, keep=True)
+    verifier = Verifier(Engine("podman"), target, options)
+    verifier.tag = built_app.tag
+    steps = {step.name: step for step in verifier.inspect()}
+    statuses = {name: step.status for name, step in steps.items()}
+    assert engine.image_exists(built_app.tag)  # read in place, left as it was
+    expected = dict.fromkeys(IMAGE_CHECKS, "passed")
+    # Test folders reach the image where the app has them: a warning, not a failure.
+    expected["tests"] = statuses["tests"] if statuses["tests"] == "warning" else "passed"
+    assert statuses == expected, {
+        name: step.detail for name, step in steps.items() if step.status != "passed"
+    }
+    image = steps["image"].data
+    assert image["base"] == app.node_image(engine) and image["ratio"] < 1.25, image
+    assert image["cmd"], image

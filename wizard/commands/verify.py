@@ -173,7 +173,8 @@ def _compose_preflight(target: Target, options: Options) -> None:
 def _preflight(target: Target, options: Options, network: str) -> None:
     """Refuse before building what cannot pass: a variable the service needs, a busy port."""
     from wizard.errors import VerifySetupError  # noqa: PLC0415
-    from wizard.verify.steps import container_port, port_in_use  # noqa: PLC0415
+    from wizard.verify.process import port_in_use  # noqa: PLC0415
+    from wizard.verify.steps import container_port  # noqa: PLC0415
     from wizard.verify.target import missing_env  # noqa: PLC0415
 
     missing = missing_env(target, options.env, options.env_files)

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Unpack
 
 from wizard.verify.engine import Engine
+from wizard.verify.process import Completed
 from wizard.verify.report import Report, Step
-from wizard.verify.steps import Completed, Options, Session, SessionHooks, last_lines
+from wizard.verify.steps import Options, Session, SessionHooks, last_lines
 from wizard.verify.target import Target, compose_env_files
 
 
