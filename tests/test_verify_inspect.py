@@ -123,6 +123,9 @@ def test_sources_tests_and_caches_warn(tmp_path: Path) -> None:
     ]  # fmt: skip
     assert all(steps[name].status == "warning" for name in ("tests", "caches"))
     assert _steps(tmp_path, {"app/src/main.ts": b"x"}, typescript=True)["sources"].status == "passed"
+    # A test folder is found from its files too (a layer tarball need not list the folder itself).
+    only_files = _steps(tmp_path, {"app/__tests__/unit/a.js": b"x", "app/src/test-utils.js": b"x"})["tests"]
+    assert [item["path"] for item in only_files.data["paths"]] == ["/app/__tests__"]
 
 
 def test_a_package_manager_left_in_the_image_warns(tmp_path: Path) -> None:

@@ -302,19 +302,22 @@ def sources_step(contents: ImageContents, runs_typescript: bool) -> Step:
 
 
 def tests_step(contents: ImageContents) -> Step:
-    """Test folders and test files of the app."""
-    found = []
+    """Test folders and test files of the app (a folder stands for everything in it)."""
+    found: dict[str, Entry] = {}
+    workdir = contents.workdir.rstrip("/")
     for entry in contents.added_entries():
         path = entry.path
         if entry.kind == "whiteout" or not _under(path, contents.workdir) or _in_node_modules(path):
             continue
-        folder = entry.kind == "dir" and posixpath.basename(path) in TEST_FOLDERS
-        if folder or (entry.kind == "file" and TEST_FILE.search(path)):
-            found.append(entry)
-    folders = [entry.path for entry in found if entry.kind == "dir"]
-    found = [entry for entry in found if not any(entry.path.startswith(folder + "/") for folder in folders)]
+        parts = path[len(workdir) :].strip("/").split("/")
+        inside = next((index for index, part in enumerate(parts) if part in TEST_FOLDERS), None)
+        if inside is not None and (inside < len(parts) - 1 or entry.kind == "dir"):
+            folder = "/".join([workdir, *parts[: inside + 1]])
+            found.setdefault(folder, Entry(folder, entry.layer, entry.size, "dir"))
+        elif entry.kind == "file" and TEST_FILE.search(path):
+            found.setdefault(path, entry)
     return _finding(
-        "tests", "warning", contents, found, what="tests in the image",
+        "tests", "warning", contents, list(found.values()), what="tests in the image",
         hint="Tests do not run in production: add them to .dockerignore (test/, **/*.spec.ts) or copy "
         "only what runs.",
     )  # fmt: skip
