@@ -6,22 +6,42 @@ and runs are in tests/e2e/test_verify.py.
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
+from tests.support.image_archive import BASE, app_layers, diff_ids, write_archive, write_layer_dirs
 from wizard.cli import main
 from wizard.errors import NoComposeError, NoEngineError, VerifySetupError
+from wizard.preview import Previewer
+from wizard.questions import QuestionSet
 from wizard.verify.compose import ComposeVerifier, parse_compose_ps, parse_port
 from wizard.verify.engine import Engine, detect_compose, detect_engine
 from wizard.verify.parse import parse_build_output, parse_health, parse_processes, parse_state
-from wizard.verify.steps import REBUILD_MARKER, Completed, Options, Verifier
+from wizard.verify.process import Completed, run_command
+from wizard.verify.progress import progress_for
+from wizard.verify.scan import Scanner, parse_grype, parse_trivy
+from wizard.verify.steps import REBUILD_MARKER, SIGTERM_FIX, Options, Verifier, sigterm_fix
 from wizard.verify.target import Target, compose_env_files, load_target, missing_env, source_to_touch
 
+IMAGE_CHECKS = [
+    "image",
+    "entry",
+    "secrets",
+    "dev-dependencies",
+    "sources",
+    "tests",
+    "caches",
+    "package-manager",
+]
 ANSWERS = {
     "service_name": "quotes-api",
     "app_dir": ".",
@@ -31,6 +51,7 @@ ANSWERS = {
     "init_system": "dumb-init",
     "entry": "src/server.js",
     "database": "none",
+    "framework": "fastify",
 }
 
 
@@ -235,6 +256,11 @@ class FakeEngine:
             "build_output", "[1/1] STEP 1/2: FROM n\n--> Using cache 1\n[1/1] STEP 2/2: COPY . .\n"
         )
         self.on_build = behaviour.get("on_build", lambda: None)
+        self.extra_layers = behaviour.get("extra_layers", [])
+        self.scan_output = behaviour.get("scan_output", "")
+        self.scan_rc = behaviour.get("scan_rc", 0)
+        self.streamed: list[str] = []
+        self.store = behaviour.get("store")  # `image inspect` JSON pointing at overlay folders
 
     def clock(self) -> float:
         return self.now
@@ -249,9 +275,17 @@ class FakeEngine:
     def verbs(self) -> list[str]:
         return [call[1] for call in self.calls if call[0] != "GET"]
 
-    def __call__(self, argv: Sequence[str], *, timeout: float | None = None, env: Any = None) -> Completed:
+    def __call__(
+        self, argv: Sequence[str], *, timeout: float | None = None, env: Any = None, on_line: Any = None
+    ) -> Completed:
         argv = list(argv)
         self.calls.append(argv)
+        if on_line is not None:
+            self.streamed.append(argv[1])
+            for line in self.build_output.splitlines():
+                on_line(line)
+        if argv[0] in ("trivy", "grype"):
+            return Completed(self.scan_rc, self.scan_output, "FATAL: failed to download vulnerability DB")
         verb = argv[1]
         if self.interrupt_on and self.interrupt_on in argv:
             raise KeyboardInterrupt
@@ -261,8 +295,15 @@ class FakeEngine:
             return Completed(
                 self.build_rc, self.build_output, "" if self.build_rc == 0 else "npm ERR! missing script"
             )
+        if verb == "image" and len(argv) == 4 and self.store is not None:  # image inspect TAG
+            return Completed(0, json.dumps([self.store]), "")
+        if verb == "image" and "{{json .RootFS.Layers}}" in argv:
+            return Completed(0, json.dumps(diff_ids(BASE)), "")
         if verb == "image":
             return Completed(0, "297230435\n", "")
+        if verb == "save":
+            write_archive(Path(argv[argv.index("-o") + 1]), app_layers(*self.extra_layers))
+            return Completed(0, "", "")
         if verb == "run":
             self.running = True
             self.now += 0.5
@@ -299,15 +340,21 @@ class FakeEngine:
 
 
 def _target(tmp_path: Path, **answers: Any) -> Target:
-    (tmp_path / "src").mkdir(exist_ok=True)
+    (tmp_path / "src").mkdir(parents=True, exist_ok=True)
     (tmp_path / "src/server.js").write_text("console.log('hi')\n")
+    manifest = {"dependencies": {"fastify": "^5"}, "devDependencies": {"pino-pretty": "^13"}}
+    (tmp_path / "package.json").write_text(json.dumps(manifest))
+    if not (tmp_path / "Dockerfile").exists():
+        (tmp_path / "Dockerfile").write_text("ARG NODE_IMAGE=node:22-bookworm-slim\nFROM ${NODE_IMAGE}\n")
     return Target(tmp_path, ".", {**ANSWERS, **answers})
 
 
-def _verify(tmp_path: Path, fake: FakeEngine, engine: str = "podman", **options: Any) -> Verifier:
+def _verify(
+    tmp_path: Path, fake: FakeEngine, engine: str = "podman", scanner: str | None = None, **options: Any
+) -> Verifier:
     return Verifier(
         Engine(engine), _target(tmp_path), Options(**options), runner=fake, http=fake.http,
-        clock=fake.clock, sleep=fake.sleep, token="t0k",
+        clock=fake.clock, sleep=fake.sleep, token="t0k", which=lambda tool: tool if tool == scanner else None,
     )  # fmt: skip
 
 
@@ -324,7 +371,13 @@ def test_every_step_passes_and_the_json_report_is_stable(tmp_path: Path) -> None
         "tag": "localhost/ndw-verify/quotes-api:t0k", "kept": False,
     }  # fmt: skip
     steps = {step["name"]: step for step in document["steps"]}
-    assert list(steps) == ["build", "start", "healthy", "answers", "user", "init", "stop"]
+    assert list(steps) == [
+        "build", *IMAGE_CHECKS, "scan", "start", "healthy", "answers", "user", "init", "stop",
+    ]  # fmt: skip
+    assert all(step["status"] == "passed" for step in document["steps"] if step["name"] != "scan"), document
+    assert steps["scan"]["status"] == "skipped" and "trivy or grype" in steps["scan"]["detail"]
+    assert "--fail-on high" in steps["scan"]["hint"]  # how to add it, not an error
+    assert steps["image"]["data"]["base_layers"] == 2 and steps["image"]["data"]["ratio"] < 1.25
     assert set(steps["build"]) == {"name", "status", "seconds", "detail", "hint", "data"}
     assert steps["build"]["data"] == {"size_bytes": 297230435, "steps": 2, "cached_steps": 1}
     assert steps["build"]["seconds"] == 30
@@ -353,17 +406,179 @@ def test_a_stop_that_needs_sigkill_fails_with_a_hint_and_the_logs(tmp_path: Path
     assert fake.verbs()[-2:] == ["rm", "rmi"]
 
 
-def test_exit_143_after_sigterm_is_a_clean_stop(tmp_path: Path) -> None:
-    stop = _verify(tmp_path, FakeEngine(stop_exit=143)).run().step("stop")
-    assert stop is not None and stop.status == "passed" and "143" in stop.detail
+def test_exit_143_after_sigterm_warns_with_the_frameworks_fix(tmp_path: Path) -> None:
+    """143: Node died of SIGTERM at once, cutting requests off; the fix is DOCKER.md's, per framework."""
+    report = _verify(tmp_path, FakeEngine(stop_exit=143)).run()
+    stop = report.step("stop")
+    assert report.ok and stop is not None and stop.status == "warning"
+    assert stop.detail.startswith("exit 143") and "no SIGTERM handler, exits at once" in stop.detail
+    assert SIGTERM_FIX["default"] in stop.hint and "app.close()" in stop.hint  # the fixture is Fastify
+    assert "app.enableShutdownHooks()" in sigterm_fix("nestjs") and "server.close()" in sigterm_fix("express")
+    zero = _verify(tmp_path, FakeEngine()).run().step("stop")
+    assert zero is not None and zero.status == "passed" and "graceful" in zero.detail
+
+
+@pytest.mark.parametrize("framework", ["nestjs", "express", "fastify"])
+def test_the_sigterm_fix_is_what_docker_md_says(framework: str) -> None:
+    answers = {"service_name": "svc", "framework": framework, "init_system": "tini", "entry": "dist/main.js"}
+    resolution = QuestionSet().resolve(answers, folder_name="svc")
+    docker_md = " ".join(Previewer().render(resolution.answers)["DOCKER.md"].text.split())
+    words = SIGTERM_FIX["nestjs" if framework == "nestjs" else "default"]
+    assert words in docker_md
 
 
 def test_a_failed_build_skips_the_rest_and_shows_the_build_output(tmp_path: Path) -> None:
     fake = FakeEngine(build_rc=1)
     report = _verify(tmp_path, fake).run()
-    assert [step.status for step in report.steps] == ["failed"] + ["skipped"] * 6
+    assert [step.status for step in report.steps] == ["failed"] + ["skipped"] * 8
+    assert report.steps[1].name == "inspect"
     assert report.logs[-1] == "npm ERR! missing script" and report.logs_from == "build"
     assert fake.verbs() == ["build"]  # nothing ran, nothing to remove
+
+
+def test_image_findings_fail_the_run_but_the_container_still_runs(tmp_path: Path) -> None:
+    """One run shows every problem: a secret in a layer fails, and start..stop still run."""
+    fake = FakeEngine(extra_layers=[{"app/.env": b"SECRET=1\n"}])
+    report = _verify(tmp_path, fake).run()
+    assert not report.ok and [step.name for step in report.failed] == ["secrets"]
+    assert all(report.step(name).status == "passed" for name in ("start", "healthy", "stop"))  # type: ignore[union-attr]
+    saved = next(call for call in fake.calls if call[1] == "save")
+    assert saved[:4] == ["podman", "save", "--format", "docker-archive"]
+    assert not Path(saved[saved.index("-o") + 1]).exists()  # the archive goes with its temp folder
+
+
+def test_layers_are_read_in_place_from_the_store_when_it_is_readable(tmp_path: Path) -> None:
+    """No `save` (a copy of the whole image) when the engine's overlay folders can be read."""
+    store = write_layer_dirs(tmp_path / "store", app_layers({"app/.npmrc": b"//r/:_authToken=x\n"}))
+    fake = FakeEngine(store=store)
+    report = _verify(tmp_path / "svc", fake).run()
+    assert "save" not in fake.verbs()
+    secrets = report.step("secrets")
+    assert secrets is not None and secrets.data["paths"] == [{"path": "/app/.npmrc", "layer": 6}]
+    assert report.step("image").status == "passed"  # type: ignore[union-attr]
+
+
+def test_warnings_keep_the_run_ok(tmp_path: Path) -> None:
+    report = _verify(tmp_path, FakeEngine(extra_layers=[{"app/test/a.test.js": b"x"}])).run()
+    assert report.ok and [step.name for step in report.warnings] == ["tests"]
+
+
+TRIVY = {
+    "SchemaVersion": 2,
+    "ArtifactName": "localhost/ndw-verify/quotes-api:t0k",
+    "Results": [
+        {"Target": "quotes-api:t0k (debian 12.11)", "Class": "os-pkgs", "Vulnerabilities": [
+            {"VulnerabilityID": "CVE-2025-0001", "PkgName": "libssl3", "Severity": "HIGH"},
+            {"VulnerabilityID": "CVE-2025-0002", "PkgName": "libc6", "Severity": "MEDIUM"},
+            {"VulnerabilityID": "CVE-2025-0003", "PkgName": "zlib1g", "Severity": "LOW"},
+            {"VulnerabilityID": "CVE-2025-0004", "PkgName": "tar", "Severity": "UNKNOWN"},
+        ]},
+        {"Target": "Node.js", "Class": "lang-pkgs", "Vulnerabilities": [
+            {"VulnerabilityID": "CVE-2025-0005", "PkgName": "undici", "Severity": "CRITICAL"},
+        ]},
+        {"Target": "app/package.json", "Class": "lang-pkgs"},
+    ],
+}  # fmt: skip
+GRYPE = {
+    "matches": [
+        {"vulnerability": {"id": "CVE-2025-0002", "severity": "Medium"}, "artifact": {"name": "libc6"}},
+        {"vulnerability": {"id": "CVE-2025-0006", "severity": "Negligible"}, "artifact": {"name": "tar"}},
+    ],
+    "source": {"type": "image"},
+}
+
+
+def test_scan_counts_parse_trivy_and_grype() -> None:
+    assert parse_trivy(json.dumps(TRIVY)) == {"critical": 1, "high": 1, "medium": 1, "low": 1, "unknown": 1}
+    assert parse_grype(json.dumps(GRYPE)) == {"critical": 0, "high": 0, "medium": 1, "low": 0, "unknown": 1}
+    assert parse_trivy(json.dumps({"SchemaVersion": 2, "Results": []}))["high"] == 0
+    assert Scanner("trivy").argv("t", "podman") == [
+        "trivy", "image", "--quiet", "--format", "json", "--image-src", "podman", "t",
+    ]  # fmt: skip
+    assert Scanner("grype").argv("t", "docker")[:2] == ["grype", "docker:t"]
+
+
+def test_scan_with_trivy_warns_on_high_and_fails_with_fail_on(tmp_path: Path) -> None:
+    fake = FakeEngine(scan_output=json.dumps(TRIVY))
+    report = _verify(tmp_path, fake, scanner="trivy").run()
+    scan = report.step("scan")
+    assert report.ok and scan is not None and scan.status == "warning"
+    assert scan.detail == "trivy: 1 critical, 1 high, 1 medium, 1 low, 1 unknown" and "--fail-on" in scan.hint
+    assert scan.data["critical"] == 1 and scan.data["scanner"] == "trivy"
+    scanned = [call for call in fake.calls if call[0] == "trivy"]
+    assert scanned == [Scanner("trivy").argv("localhost/ndw-verify/quotes-api:t0k", "podman")]
+    failed = _verify(
+        tmp_path, FakeEngine(scan_output=json.dumps(TRIVY)), scanner="trivy", fail_on="high"
+    ).run()
+    scan = failed.step("scan")
+    assert (
+        not failed.ok and scan is not None and scan.status == "failed" and "2 finding(s) at high" in scan.hint
+    )
+    assert failed.step("stop").status == "passed"  # type: ignore[union-attr]  # the run went on
+    medium = _verify(
+        tmp_path, FakeEngine(scan_output=json.dumps(GRYPE)), scanner="grype", fail_on="high"
+    ).run()
+    assert medium.step("scan").status == "passed"  # type: ignore[union-attr]
+
+
+def test_a_scan_without_its_database_warns_and_says_why(tmp_path: Path) -> None:
+    report = _verify(tmp_path, FakeEngine(scan_rc=1), scanner="grype", fail_on="high").run()
+    scan = report.step("scan")
+    assert report.ok and scan is not None and scan.status == "warning"
+    assert "failed to download vulnerability DB" in scan.detail and "database" in scan.hint
+
+
+def test_only_the_builds_stream_their_log_to_the_live_tail(tmp_path: Path) -> None:
+    fake = FakeEngine()
+    lines: list[str] = []
+    Verifier(
+        Engine("podman"), _target(tmp_path), Options(rebuild=True), runner=fake, http=fake.http,
+        clock=fake.clock, sleep=fake.sleep, token="t0k", which=lambda tool: None, build_log=lines.append,
+    ).run()  # fmt: skip
+    assert fake.streamed == ["build", "build"]  # the build and the rebuild, nothing else
+    assert lines[:3] == ["[1/1] STEP 1/2: FROM n", "--> Using cache 1", "[1/1] STEP 2/2: COPY . ."]
+
+
+def test_run_command_streams_lines_and_returns_the_whole_output() -> None:
+    script = "import sys\nprint('one', flush=True)\nprint('two', file=sys.stderr, flush=True)\nsys.exit(3)"
+    seen: list[str] = []
+    done = run_command([sys.executable, "-c", script], timeout=30, on_line=seen.append)
+    assert (done.returncode, seen, done.output) == (3, ["one", "two"], "one\ntwo\n")
+    slow = run_command(
+        [sys.executable, "-c", "import time; time.sleep(30)"], timeout=0.5, on_line=seen.append
+    )
+    assert slow.returncode == 124 and "timed out" in slow.stderr
+
+
+def test_ctrl_c_while_streaming_kills_the_build() -> None:
+    """An interrupted build must not go on in the background."""
+    script = "import os, time\nprint(os.getpid(), flush=True)\ntime.sleep(60)"
+    pids: list[int] = []
+
+    def interrupt(line: str) -> None:
+        pids.append(int(line))
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_command([sys.executable, "-c", script], timeout=120, on_line=interrupt)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pids[0], 0)
+
+
+def test_progress_shows_a_collapsing_tail_only_on_a_terminal() -> None:
+    screen = io.StringIO()
+    progress = progress_for("text", Console(file=screen, force_terminal=True, width=80))
+    assert progress.shown
+    progress.step("build")
+    for number in range(20):
+        progress.line(f"STEP {number}/20: RUN something")
+    assert list(progress.lines) == [f"STEP {number}/20: RUN something" for number in range(12, 20)]
+    progress.step("start")  # the tail collapses when the next step starts
+    assert progress.live is None
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue())  # without the terminal codes
+    assert "ndw verify: build..." in shown and "ndw verify: start..." in shown and "STEP 19/20" in shown
+    assert not progress_for("json", Console(file=io.StringIO(), force_terminal=True)).shown
+    assert not progress_for("text", Console(file=io.StringIO())).shown  # not a terminal (CI logs)
 
 
 def test_a_container_that_exits_fails_healthy_with_its_exit_code(tmp_path: Path) -> None:
@@ -392,8 +607,10 @@ def test_an_image_without_healthcheck_fails(tmp_path: Path) -> None:
 def test_root_or_the_wrong_init_fail(tmp_path: Path) -> None:
     user = _verify(tmp_path, FakeEngine(uid=0)).run().step("user")
     assert user is not None and user.status == "failed" and "uid 0" in user.detail
-    init = _verify(tmp_path, FakeEngine(pid1="/usr/bin/tini")).run().step("init")
+    report = _verify(tmp_path, FakeEngine(pid1="/usr/bin/tini", stop_exit=137)).run()
+    init = report.step("init")
     assert init is not None and init.status == "failed" and init.detail == "PID 1 is tini, expected dumb-init"
+    assert [step.name for step in report.failed] == ["init", "stop"]  # the stop still ran
 
 
 def test_ctrl_c_still_removes_the_container_and_image(tmp_path: Path) -> None:
@@ -460,6 +677,33 @@ def test_compose_stack_is_taken_down_even_when_up_fails(tmp_path: Path) -> None:
     assert ".env" in (report.step("up") or report.steps[0]).hint
     down = calls[-1]
     assert down[:2] == ["docker", "compose"] and "down" in down and "--rmi" in down and "-p" in down
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_ctrl_c_during_compose_up_still_takes_the_stack_down(tmp_path: Path, keep: bool) -> None:
+    """Containers, networks and volumes go with `down`; the images too unless --keep."""
+    calls: list[list[str]] = []
+
+    def runner(argv: Sequence[str], **_: Any) -> Completed:
+        calls.append(list(argv))
+        if "up" in argv:
+            raise KeyboardInterrupt
+        return Completed(0, "", "")
+
+    verifier = ComposeVerifier(
+        Engine("podman"),
+        ["podman", "compose"],
+        _target(tmp_path),
+        Options(keep=keep),
+        runner=runner,
+        token="t",
+    )
+    with pytest.raises(KeyboardInterrupt):
+        verifier.run()
+    down = calls[-1]
+    assert "down" in down and "--volumes" in down and "--remove-orphans" in down
+    assert ("--rmi" in down) is not keep
+    assert down[down.index("-p") + 1] == "ndw-verify-quotes-api-t"
 
 
 def test_compose_stack_passes_when_every_service_is_healthy(tmp_path: Path) -> None:

@@ -66,6 +66,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--keep", action="store_true", help="keep the image built for the check")
     parser.add_argument(
+        "--fail-on", choices=["critical", "high", "medium", "low"],
+        help="with trivy or grype on PATH: fail when the scan finds vulnerabilities this severe or worse",
+    )  # fmt: skip
+    parser.add_argument(
+        "--no-inspect", dest="inspect", action="store_false",
+        help="skip reading the image's layers (size against the floor, files that should not ship)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--no-scan",
+        dest="scan",
+        action="store_false",
+        help="skip the vulnerability scan even if a scanner is installed",
+    )
+    parser.add_argument(
         "--format", choices=["text", "json"], default="text", help="text for people, json for CI"
     )
 
@@ -79,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.timeout <= 0:
         raise UsageError(f"--timeout {args.timeout}: must be a positive number of seconds")
+    from wizard.verify.progress import progress_for  # noqa: PLC0415
+
     target = load_target(args.path, args.service)
     engine = detect_engine(args.engine)
     options = Options(
@@ -89,9 +105,13 @@ def run(args: argparse.Namespace) -> int:
         rebuild=args.rebuild,
         keep=args.keep,
         timeout=args.timeout,
+        scan=args.scan,
+        inspect=args.inspect,
+        fail_on=args.fail_on,
     )
     for env_file in options.env_files:
         env_file_keys(env_file)  # an unreadable file is a usage error, before anything runs
+    progress = progress_for(args.format)
     if args.compose:
         if options.env or options.network:
             raise UsageError(
@@ -103,18 +123,26 @@ def run(args: argparse.Namespace) -> int:
         from wizard.verify.compose import ComposeVerifier  # noqa: PLC0415
 
         verifier: Verifier | ComposeVerifier = ComposeVerifier(
-            engine, compose, target, options, progress=_progress(args.format)
+            engine, compose, target, options, progress=progress.step
         )
     else:
         _preflight(target, options, options.network or engine.default_network)
-        verifier = Verifier(engine, target, options, progress=_progress(args.format))
+        build_log = progress.line if progress.shown else None
+        verifier = Verifier(engine, target, options, progress=progress.step, build_log=build_log)
     try:
         with _sigterm_as_interrupt():
             report = verifier.run()
     except KeyboardInterrupt:
+        removed = "The stack was taken down (containers, networks, volumes" if args.compose else (
+            "The container was removed"
+        )  # fmt: skip
+        if args.compose:
+            removed += ")" if options.keep else ", images)"
         raise Interrupted(
-            "interrupted", hint="The container was removed" + ("." if options.keep else ", and the image.")
+            "interrupted", hint=removed + ("." if options.keep or args.compose else ", and the image.")
         ) from None
+    finally:
+        progress.close()
     if args.format == "json":
         import json  # noqa: PLC0415
 
@@ -145,7 +173,8 @@ def _compose_preflight(target: Target, options: Options) -> None:
 def _preflight(target: Target, options: Options, network: str) -> None:
     """Refuse before building what cannot pass: a variable the service needs, a busy port."""
     from wizard.errors import VerifySetupError  # noqa: PLC0415
-    from wizard.verify.steps import container_port, port_in_use  # noqa: PLC0415
+    from wizard.verify.process import port_in_use  # noqa: PLC0415
+    from wizard.verify.steps import container_port  # noqa: PLC0415
     from wizard.verify.target import missing_env  # noqa: PLC0415
 
     missing = missing_env(target, options.env, options.env_files)
@@ -184,14 +213,3 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-def _progress(output_format: str) -> Callable[[str], None]:
-    """Print each step's name on stderr as it starts (people see where a long build is)."""
-    import sys  # noqa: PLC0415
-
-    def show(name: str) -> None:
-        if output_format == "text" and sys.stderr.isatty():
-            print(f"ndw verify: {name}...", file=sys.stderr, flush=True)
-
-    return show

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import secrets
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Unpack
 
 from wizard.verify.engine import Engine
+from wizard.verify.process import Completed
 from wizard.verify.report import Report, Step
-from wizard.verify.steps import Completed, HttpGet, Options, Runner, http_status, last_lines, run_command
+from wizard.verify.steps import Options, Session, SessionHooks, last_lines
 from wizard.verify.target import Target, compose_env_files
 
 
@@ -62,7 +62,7 @@ def parse_port(text: str) -> int | None:
     return None
 
 
-class ComposeVerifier:
+class ComposeVerifier(Session):
     """Build, `up --wait`, check every service, probe the app, `down`; always takes the stack down."""
 
     def __init__(
@@ -71,21 +71,10 @@ class ComposeVerifier:
         compose: Sequence[str],
         target: Target,
         options: Options,
-        *,
-        runner: Runner = run_command,
-        http: HttpGet = http_status,
-        clock: Callable[[], float] = time.monotonic,
-        progress: Callable[[str], None] = lambda message: None,
-        token: str | None = None,
+        **hooks: Unpack[SessionHooks],
     ) -> None:
-        self.engine = engine
-        self.target = target
-        self.options = options
-        self.runner = runner
-        self.http = http
-        self.clock = clock
-        self.progress = progress
-        self.project = f"ndw-verify-{target.service_name}-{token or secrets.token_hex(4)}"
+        super().__init__(engine, target, options, **hooks)
+        self.project = f"ndw-verify-{target.service_name}-{self.token}"
         self.base = [*compose, "--project-directory", str(target.service_dir)]
         self.base += ["-f", str(target.compose_file), "-p", self.project]
         for env_file in compose_env_files(target, options.env_files):
@@ -120,23 +109,20 @@ class ComposeVerifier:
             ("build", self.build), ("up", self.up), ("healthy", self.healthy), ("answers", self.answers),
         ]  # fmt: skip
         try:
-            failed = False
-            for name, step_function in steps:
-                if failed:
-                    self.report.steps.append(Step(name, "skipped"))
-                    continue
-                self.progress(name)
-                step = step_function()
-                self.report.steps.append(step)
-                failed = step.status == "failed"
-                if failed and self.up_ran and not self.report.logs:
-                    logs, _ = self._compose("logs", "--tail", str(self.options.log_lines), timeout=60)
-                    self.report.logs = last_lines(logs.output, self.options.log_lines)
-                    self.report.logs_from = "compose"
+            self.run_steps(
+                self.report, steps, blocking=[name for name, _ in steps], on_failure=self._keep_logs
+            )
         finally:
             self.progress("down")
             self.report.steps.append(self.down())
         return self.report
+
+    def _keep_logs(self) -> None:
+        """After a failure once the stack is up: its last lines, unless a step already kept some."""
+        if self.up_ran and not self.report.logs:
+            logs, _ = self._compose("logs", "--tail", str(self.options.log_lines), timeout=60)
+            self.report.logs = last_lines(logs.output, self.options.log_lines)
+            self.report.logs_from = "compose"
 
     def build(self) -> Step:
         """Build every service's image."""

@@ -152,6 +152,20 @@ class Engine:
         """The image's size in bytes."""
         return [self.runner, "image", "inspect", "--format", "{{.Size}}", tag]
 
+    def save_argv(self, tag: str, archive: Path) -> list[str]:
+        """Write TAG with every layer as a docker-archive tarball (manifest.json + layer tars)."""
+        if self.runner == "podman":
+            return ["podman", "save", "--format", "docker-archive", "-o", str(archive), tag]
+        return ["docker", "save", "-o", str(archive), tag]
+
+    def inspect_image_argv(self, image: str) -> list[str]:
+        """IMAGE's full `image inspect` JSON (config, layers, the store's layer folders)."""
+        return [self.runner, "image", "inspect", image]
+
+    def layers_argv(self, image: str) -> list[str]:
+        """IMAGE's layer diff IDs as a JSON list (fails when IMAGE is not in the local store)."""
+        return [self.runner, "image", "inspect", "--format", "{{json .RootFS.Layers}}", image]
+
     def image_exists_argv(self, tag: str) -> list[str]:
         """Exit 0 when TAG exists."""
         return [self.runner, "image", "inspect", "--format", "{{.Id}}", tag]

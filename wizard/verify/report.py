@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 SCHEMA = "ndw-verify/1"
-Status = Literal["passed", "failed", "skipped"]
-JsonValue = str | int | float | bool | None
+Status = Literal["passed", "warning", "failed", "skipped"]
 
 
 @dataclass
@@ -19,7 +18,7 @@ class Step:
     seconds: float | None = None
     detail: str = ""
     hint: str = ""
-    data: dict[str, JsonValue] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         """The step in the JSON report."""
@@ -50,9 +49,14 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        """Every step that ran passed, and at least one ran."""
+        """No step failed, and at least one ran (warnings do not fail the run)."""
         ran = [step for step in self.steps if step.status != "skipped"]
-        return bool(ran) and all(step.status == "passed" for step in ran)
+        return bool(ran) and all(step.status in ("passed", "warning") for step in ran)
+
+    @property
+    def warnings(self) -> list[Step]:
+        """The steps that passed with a warning."""
+        return [step for step in self.steps if step.status == "warning"]
 
     @property
     def failed(self) -> list[Step]:
@@ -114,14 +118,21 @@ def print_report(report: Report) -> None:
     table.add_column("result")
     table.add_column("time", justify="right")
     table.add_column("details")
-    styles = {"passed": "[green]passed[/]", "failed": "[bold red]FAILED[/]", "skipped": "[dim]skipped[/]"}
+    styles = {
+        "passed": "[green]passed[/]", "warning": "[yellow]warning[/]", "failed": "[bold red]FAILED[/]",
+        "skipped": "[dim]skipped[/]",
+    }  # fmt: skip
     for step in report.steps:
         seconds = "" if step.seconds is None else f"{step.seconds:.1f} s"
         table.add_row(step.name, styles[step.status], seconds, escape(step.detail))
     console.print(table)
-    for step in report.failed:
+    for step in [*report.failed, *report.warnings]:
         if step.hint:
-            console.print(f"[bold red]{step.name}:[/] {escape(step.hint)}")
+            colour = "bold red" if step.status == "failed" else "yellow"
+            console.print(f"[{colour}]{step.name}:[/] {escape(step.hint)}")
+    skipped_hints = [step for step in report.steps if step.status == "skipped" and step.hint]
+    for step in skipped_hints:
+        console.print(f"[dim]{step.name}:[/] {escape(step.hint)}")
     if report.logs:
         source = {"build": "the build", "container": "the container", "compose": "the stack"}
         console.print(
@@ -133,9 +144,11 @@ def print_report(report: Report) -> None:
         console.print(f"Kept the image {escape(report.image)}.")
     if report.ok:
         figures = report.summary()
+        warned = f" ({len(report.warnings)} warning(s) above)" if report.warnings else ""
         console.print(
             "[bold green]Verified:[/] it builds, starts, becomes healthy, answers and stops"
-            + (f": {figures}." if figures else ".")
+            + (f": {figures}" if figures else "")
+            + f".{warned}"
         )
     else:
         console.print(f"[bold red]Not verified:[/] {len(report.failed)} step(s) failed.")

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
-import subprocess
+import shutil
+import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict, Unpack
 
+from wizard.verify.dockerfile import runtime_base
 from wizard.verify.engine import Engine, Network
+from wizard.verify.inspect import BASE_PATTERNS, inspect_steps
+from wizard.verify.layers import ArchiveError, ImageContents, overlay_dirs, read_archive, read_layer_dirs
 from wizard.verify.parse import (
     NODE_PATHS,
     PROCESS_SCRIPT,
@@ -27,74 +31,26 @@ from wizard.verify.parse import (
     parse_size,
     parse_state,
 )
+from wizard.verify.process import Completed, HttpGet, Runner, free_port, http_status, run_command
 from wizard.verify.report import Report, Step, human_size
+from wizard.verify.scan import find_scanner, scan_step
 from wizard.verify.target import INIT_COMMANDS, Target, source_to_touch
 
 GRACE_SECONDS = 10
+BLOCKING = ("build", "start", "healthy")  # the steps the later ones cannot run without
 EXIT_KILLED = 137
 EXIT_TERMINATED = 143
+# What DOCKER.md tells each framework's users to do about SIGTERM (the same words; a test checks).
+SIGTERM_FIX = {
+    "nestjs": "call `app.enableShutdownHooks()` so that SIGTERM closes the app cleanly.",
+    "default": "Node still exits at once on SIGTERM unless the app handles it; add a handler to drain "
+    "connections.",
+}
+SIGTERM_EXAMPLE = {
+    "express": '`process.on("SIGTERM", () => server.close())` (`server` is what `app.listen()` returns).',
+    "fastify": '`process.on("SIGTERM", () => app.close())`: Fastify finishes the requests in flight first.',
+}
 REBUILD_MARKER = "\n// ndw verify: a source edit to check the layer cache (removed again)\n"
-
-
-@dataclass(frozen=True)
-class Completed:
-    """A finished command."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        """stdout and stderr together."""
-        return self.stdout + self.stderr
-
-
-Runner = Callable[..., Completed]  # (argv, *, timeout=None, env=None) -> Completed
-HttpGet = Callable[[str, float], int]  # (url, timeout) -> status; OSError when nothing answers
-
-
-def run_command(
-    argv: Sequence[str], *, timeout: float | None = None, env: Mapping[str, str] | None = None
-) -> Completed:
-    """Run ARGV, capture its output; a missing program or a timeout is a failed Completed."""
-    try:
-        done = subprocess.run(
-            list(argv), capture_output=True, text=True, check=False, timeout=timeout,
-            env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-    except FileNotFoundError as error:
-        return Completed(127, "", f"{argv[0]}: {error.strerror}")
-    except subprocess.TimeoutExpired as error:
-        out = error.stdout.decode() if isinstance(error.stdout, bytes) else (error.stdout or "")
-        return Completed(124, out, f"{argv[0]} timed out after {timeout} s")
-    return Completed(done.returncode, done.stdout, done.stderr)
-
-
-def http_status(url: str, timeout: float) -> int:
-    """GET URL; the HTTP status (4xx/5xx included). OSError when nothing answers."""
-    import urllib.error  # noqa: PLC0415
-    import urllib.request  # noqa: PLC0415
-
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
-
-
-def port_in_use(port: int) -> bool:
-    """Whether something accepts connections on 127.0.0.1:PORT."""
-    with socket.socket() as sock:
-        sock.settimeout(1)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def container_port(target: Target, env: Mapping[str, str]) -> int:
@@ -117,6 +73,9 @@ class Options:
     build_timeout: float = 1800.0
     grace: int = GRACE_SECONDS
     log_lines: int = 20
+    inspect: bool = True  # read the image's layers (size, files that should not ship)
+    scan: bool = True  # scan for vulnerabilities when trivy or grype is on PATH
+    fail_on: str | None = None  # critical, high, medium or low: fail the scan at that severity
 
 
 def last_lines(text: str, count: int) -> list[str]:
@@ -126,7 +85,72 @@ def last_lines(text: str, count: int) -> list[str]:
     return lines[-count:]
 
 
-class Verifier:
+def sigterm_fix(framework: str) -> str:
+    """How to make FRAMEWORK's app drain its connections on SIGTERM instead of dropping them."""
+    if framework == "nestjs":
+        return "Requests in flight are cut off. In `main.ts`, " + SIGTERM_FIX["nestjs"]
+    example = SIGTERM_EXAMPLE.get(framework)
+    return (
+        "Requests in flight are cut off. "
+        + SIGTERM_FIX["default"]
+        + (f" For example {example}" if example else "")
+    )
+
+
+class SessionHooks(TypedDict, total=False):
+    """The injectable process runner, HTTP client, clock and progress callback (fakes in tests)."""
+
+    runner: Runner
+    http: HttpGet
+    clock: Callable[[], float]
+    sleep: Callable[[float], None]
+    progress: Callable[[str], None]
+    token: str | None
+
+
+class Session:
+    """What both verifiers share: engine, target, options, the hooks, and the step loop."""
+
+    def __init__(
+        self, engine: Engine, target: Target, options: Options, **hooks: Unpack[SessionHooks]
+    ) -> None:
+        self.engine = engine
+        self.target = target
+        self.options = options
+        self.runner: Runner = hooks.get("runner", run_command)
+        self.http: HttpGet = hooks.get("http", http_status)
+        self.clock = hooks.get("clock", time.monotonic)
+        self.sleep = hooks.get("sleep", time.sleep)
+        self.progress = hooks.get("progress", _no_progress)
+        self.token = hooks.get("token") or secrets.token_hex(4)
+
+    def run_steps(
+        self,
+        report: Report,
+        steps: Sequence[tuple[str, Callable[[], Step | list[Step]]]],
+        blocking: Container[str],
+        on_failure: Callable[[], None] = lambda: None,
+    ) -> None:
+        """Run STEPS into REPORT; after a failed BLOCKING step the rest are skipped."""
+        failed = False
+        for name, step_function in steps:
+            if failed:
+                report.steps.append(Step(name, "skipped"))
+                continue
+            self.progress(name)
+            result = step_function()
+            found = result if isinstance(result, list) else [result]
+            report.steps.extend(found)
+            if any(step.status == "failed" for step in found):
+                failed = name in blocking
+                on_failure()
+
+
+def _no_progress(name: str) -> None:
+    """No progress shown."""
+
+
+class Verifier(Session):
     """Runs the steps for one target on one engine and collects the report."""
 
     def __init__(
@@ -135,24 +159,15 @@ class Verifier:
         target: Target,
         options: Options,
         *,
-        runner: Runner = run_command,
-        http: HttpGet = http_status,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-        progress: Callable[[str], None] = lambda message: None,
-        token: str | None = None,
+        which: Callable[[str], str | None] = shutil.which,
+        build_log: Callable[[str], None] | None = None,
+        **hooks: Unpack[SessionHooks],
     ) -> None:
-        self.engine = engine
-        self.target = target
-        self.options = options
-        self.runner = runner
-        self.http = http
-        self.clock = clock
-        self.sleep = sleep
-        self.progress = progress
-        token = token or secrets.token_hex(4)
-        self.tag = f"localhost/ndw-verify/{target.service_name}:{token}"
-        self.name = f"ndw-verify-{target.service_name}-{token}"
+        super().__init__(engine, target, options, **hooks)
+        self.which = which
+        self.build_log = build_log  # gets the build's output line by line (the live tail), if set
+        self.tag = f"localhost/ndw-verify/{target.service_name}:{self.token}"
+        self.name = f"ndw-verify-{target.service_name}-{self.token}"
         self.network: Network = options.network or engine.default_network
         self.port = container_port(target, options.env)
         self.host_port = self.port if self.network == "host" else free_port()
@@ -160,6 +175,7 @@ class Verifier:
         self.building = False  # Ctrl-C during a build may leave the tag behind
         self.started = False
         self.started_at = 0.0
+        self.processes: tuple[int, list[Process]] | str | None = None
         self.report = Report(
             service=target.service_name,
             path=str(target.service_dir),
@@ -172,30 +188,32 @@ class Verifier:
     # ---- the sequence
 
     def run(self) -> Report:
-        """Every step in order; after the first failure the rest are skipped. Always cleans up."""
-        names = ["build", *(["rebuild"] if self.options.rebuild else []), "start", "healthy"]
+        """Every step in order; always cleans up.
+
+        Only a failed build, start or wait for healthy skips the steps after it (nothing to run
+        them on); every other failure is a finding, and the run goes on, so one run shows every
+        problem: the image checks, the uid, PID 1 and the stop.
+        """
+        names = ["build", *(["rebuild"] if self.options.rebuild else [])]
+        names += ["inspect"] if self.options.inspect else []
+        names += [*(["scan"] if self.options.scan else []), "start", "healthy"]
         names += ["answers", "user", "init", "stop"]
-        steps: dict[str, Callable[[], Step]] = {
-            "build": self.build, "rebuild": self.rebuild, "start": self.start, "healthy": self.healthy,
-            "answers": self.answers, "user": self.user, "init": self.init, "stop": self.stop,
+        steps: dict[str, Callable[[], Step | list[Step]]] = {
+            "build": self.build, "rebuild": self.rebuild, "inspect": self.inspect, "scan": self.scan,
+            "start": self.start, "healthy": self.healthy, "answers": self.answers, "user": self.user,
+            "init": self.init, "stop": self.stop,
         }  # fmt: skip
         try:
-            failed = False
-            for name in names:
-                if failed:
-                    self.report.steps.append(Step(name, "skipped"))
-                    continue
-                self.progress(name)
-                step = steps[name]()
-                self.report.steps.append(step)
-                if step.status == "failed":
-                    failed = True
-                    if self.started and not self.report.logs:
-                        self.report.logs = self.container_logs()
-                        self.report.logs_from = "container"
+            self.run_steps(self.report, [(name, steps[name]) for name in names], BLOCKING, self._keep_logs)
         finally:
             self.cleanup()
         return self.report
+
+    def _keep_logs(self) -> None:
+        """After a failure: the container's last lines, unless a step already kept some."""
+        if self.started and not self.report.logs:
+            self.report.logs = self.container_logs()
+            self.report.logs_from = "container"
 
     def cleanup(self) -> None:
         """Remove the container, and the image unless --keep."""
@@ -220,7 +238,11 @@ class Verifier:
         )
         started = self.clock()
         self.building = True
-        done = self.runner(argv, timeout=self.options.build_timeout, env=self.engine.build_env())
+        env = self.engine.build_env()
+        if self.build_log is None:
+            done = self.runner(argv, timeout=self.options.build_timeout, env=env)
+        else:
+            done = self.runner(argv, timeout=self.options.build_timeout, env=env, on_line=self.build_log)
         self.building = False
         return done, self.clock() - started
 
@@ -276,6 +298,90 @@ class Verifier:
                 "sources are copied, so every source edit reinstalls them.",
             )  # fmt: skip
         return Step("rebuild", "passed", seconds, detail, data=data)
+
+    def inspect(self) -> list[Step]:
+        """Read the image's layers: size against the floor, entry file, files that should not ship."""
+        started = self.clock()
+        base = self.base_image()
+        base_ids = self.layer_ids(base) if base else None
+        contents = self.contents_from_store(base_ids)
+        if contents is None:
+            read = self.contents_from_archive(base_ids)
+            if isinstance(read, Step):
+                read.seconds = self.clock() - started
+                return [read]
+            contents = read
+        answers = self.target.answers
+        runs_typescript = not answers.get("build_command") and self.target.entry.endswith((".ts", ".mts"))
+        found = inspect_steps(contents, self.target.service_dir, base, runs_typescript)
+        found[0].seconds = self.clock() - started
+        return found
+
+    def scan(self) -> Step:
+        """Count known vulnerabilities with trivy or grype, if one is installed."""
+        scanner = find_scanner(self.which)
+        if scanner is None:
+            return scan_step(None, 0, "", "", fail_on=self.options.fail_on)
+        started = self.clock()
+        done = self.runner(scanner.argv(self.tag, self.engine.runner), timeout=900)
+        seconds = self.clock() - started
+        return scan_step(
+            scanner, done.returncode, done.stdout, done.stderr, fail_on=self.options.fail_on, seconds=seconds
+        )
+
+    def contents_from_store(self, base_ids: list[str] | None) -> ImageContents | None:
+        """The layers read in place from the engine's overlay store (fast), or None where unreadable."""
+        import json  # noqa: PLC0415
+
+        done = self.runner(self.engine.inspect_image_argv(self.tag), timeout=60)
+        try:
+            data = json.loads(done.stdout) if done.returncode == 0 else None
+        except ValueError:
+            return None
+        data = data[0] if isinstance(data, list) and data else data
+        dirs = overlay_dirs(data) if isinstance(data, dict) else None
+        if not dirs or not isinstance(data, dict):
+            return None
+        try:
+            return read_layer_dirs(dirs, data, base_ids, BASE_PATTERNS)
+        except (ArchiveError, OSError):
+            return None
+
+    def contents_from_archive(self, base_ids: list[str] | None) -> ImageContents | Step:
+        """The layers read from a `save`d copy of the image (any engine), or the failed step."""
+        with tempfile.TemporaryDirectory(prefix="ndw-verify-") as folder:
+            archive = Path(folder) / "image.tar"
+            done = self.runner(self.engine.save_argv(self.tag, archive), timeout=600)
+            if done.returncode != 0:
+                why = " ".join(last_lines(done.output, 1))
+                return Step(
+                    "image", "failed", None, f"{self.engine.runner} save exited {done.returncode}: {why}",
+                    hint="The image's layers could not be read; is there room in the temp folder "
+                    "(TMPDIR) for a copy of the image?",
+                )  # fmt: skip
+            try:
+                return read_archive(archive, base_ids)
+            except ArchiveError as error:
+                return Step("image", "failed", None, str(error))
+
+    def base_image(self) -> str | None:
+        """The image the runtime stage starts from, build arguments applied."""
+        try:
+            text = self.target.dockerfile.read_text(encoding="utf-8")
+        except OSError:
+            return None
+        return runtime_base(text, self.options.build_args)
+
+    def layer_ids(self, image: str) -> list[str] | None:
+        """IMAGE's layer diff IDs, or None when it is not in the local store."""
+        import json  # noqa: PLC0415
+
+        done = self.runner(self.engine.layers_argv(image), timeout=60)
+        try:
+            ids = json.loads(done.stdout) if done.returncode == 0 else None
+        except ValueError:
+            return None
+        return [str(item) for item in ids] if isinstance(ids, list) and ids else None
 
     def start(self) -> Step:
         """Run the image detached, with the variables given."""
@@ -374,6 +480,12 @@ class Verifier:
         return Step("answers", "passed", seconds, f"GET {self.target.health_path} -> {status}", data=data)
 
     def _processes(self) -> tuple[int, list[Process]] | str:
+        """The exec'd probe's uid and the container's processes (listed once for user and init)."""
+        if self.processes is None:
+            self.processes = self._list_processes()
+        return self.processes
+
+    def _list_processes(self) -> tuple[int, list[Process]] | str:
         """The exec'd probe's uid and the container's processes, or why they can't be read."""
         last = ""
         for node in NODE_PATHS:
@@ -453,10 +565,16 @@ class Verifier:
                 hint="SIGTERM did not stop the app: the app or its init does not handle SIGTERM. "
                 "Keep an init as PID 1 (init_system) and close the server on SIGTERM.",
             )  # fmt: skip
-        if code not in (0, EXIT_TERMINATED):
+        if code == EXIT_TERMINATED:
+            return Step(
+                "stop", "warning", seconds, f"exit 143 in {seconds:.1f} s: no SIGTERM handler, exits at once",
+                data=data, hint=sigterm_fix(str(self.target.answers.get("framework") or "")),
+            )  # fmt: skip
+        if code != 0:
             return Step(
                 "stop", "failed", seconds, f"exited {code} on SIGTERM", data=data,
                 hint="The app's shutdown failed; its last lines are below.",
             )  # fmt: skip
-        how = "exit 0" if code == 0 else "exit 143 (ended by SIGTERM)"
-        return Step("stop", "passed", seconds, f"{how} within the {grace} s grace period", data=data)
+        return Step(
+            "stop", "passed", seconds, f"exit 0 (graceful) within the {grace} s grace period", data=data
+        )
