@@ -10,8 +10,8 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
-from wizard.interactive import origin_text
-from wizard.questions import ResolvedQuestion
+from wizard.engine.questions import ResolvedQuestion
+from wizard.session import origin_text
 
 
 class FieldInput(Input):
