@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 from rich.syntax import Syntax
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, Tab
 
@@ -465,3 +466,32 @@ async def test_configuration_section_lists_variables(tmp_path: Path, previewer: 
         assert "8 variables the app reads" in text
         assert "DB_HOST  → database host" in text
         assert "AUDIT_TOKEN  from .env · required, secret" in text
+
+
+async def type_at(pilot: Pilot[Any], keys: list[str], interval: float = 0.01) -> None:
+    """Send keys as a terminal does: one every `interval` seconds, whether or not the app is busy."""
+    for key in keys:
+        pilot.app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await asyncio.sleep(interval)
+
+
+@pytest.mark.timeout(300)
+@in_event_loop
+async def test_typing_at_10_ms_a_key_loses_nothing(express_app: Path, previewer: Renderer) -> None:
+    """Every keystroke lands while the preview renders off the UI loop; the newest answers win."""
+    worker = Worker(express_app)
+    app = WizardApp(Session(worker, {}), previewer)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await focus(pilot, "port")
+        port = field_of(pilot, "port").query_one(Input)
+        for round_ in range(10):
+            wanted = "8080" if round_ % 2 == 0 else "3001"
+            await type_at(pilot, ["end", *["backspace"] * 4, *wanted])
+            await settle(pilot)
+            assert port.value == wanted, f"round {round_}: typed {wanted}, the field holds {port.value}"
+            answers = main_screen(pilot).session.resolution.answers
+            assert answers["port"] == int(wanted)
+            pane = pilot.app.screen.query_one(PreviewPane)
+            assert rendered(pane) == contents(previewer.render(answers)), f"round {round_}: stale preview"
+        await pilot.press("ctrl+q")
