@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from wizard.engine import copier_private as cp
+from wizard.engine.jinja_cache import compiled_snippets
 from wizard.errors import AnswersError, InvalidAnswer, TemplateError
 from wizard.template import template_dir
 
@@ -260,5 +261,6 @@ def jinja_env_for(template: Any, src_path: str) -> Any:
     worker = cp.worker_class()(src_path=src_path, dst_path=Path(), settings=cp.no_user_settings())
     cp.set_cached(worker, "template", template)  # reuse the loaded copier.yml
     env = worker.jinja_env
+    compiled_snippets().install(env)  # compiled once per installation, kept on disk
     env.from_string = lru_cache(maxsize=4096)(env.from_string)
     return env
