@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.test_init import tree_state
-from wizard import env_block
+from wizard.disk import env_block
 
 Run = Callable[..., tuple[int, str, str]]
 ORDERS_API = REPO_ROOT / "examples" / "orders-api"
