@@ -11,10 +11,10 @@ import yaml
 
 from tests.test_update import git, history  # noqa: F401 (the template history fixture)
 from wizard.detect import detect
-from wizard.env_block import BEGIN, extend_kept_env
-from wizard.plan import FileChange, Status
-from wizard.preview import Previewer
-from wizard.questions import QuestionSet
+from wizard.disk.env_block import BEGIN, extend_kept_env
+from wizard.disk.plan import FileChange, Status
+from wizard.engine.questions import QuestionSet
+from wizard.engine.render import Renderer
 
 CONFIG_APPS = Path(__file__).resolve().parent / "fixtures" / "config-apps"
 
@@ -144,7 +144,7 @@ def test_helper_function_and_env_example(tmp_path: Path) -> None:
 def render(answers: dict[str, Any]) -> dict[str, str]:
     resolution = QuestionSet().resolve(answers, folder_name=answers["service_name"])
     assert not resolution.problems, resolution.problems
-    return {path: file.text for path, file in Previewer().render(resolution.answers).items()}
+    return {path: file.text for path, file in Renderer().render(resolution.answers).items()}
 
 
 def fixture_answers(name: str) -> dict[str, Any]:

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from wizard.preview import Previewer
-from wizard.questions import QuestionSet
+from wizard.engine.questions import QuestionSet
+from wizard.engine.render import Renderer
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("NDW_UPDATE_GOLDEN") == "1"
@@ -133,7 +133,7 @@ CASES: dict[str, dict[str, Any]] = {
 def render(answers: dict[str, Any]) -> dict[str, str]:
     resolution = QuestionSet().resolve(answers, folder_name=answers["service_name"])
     assert not resolution.problems, resolution.problems
-    files = Previewer().render(resolution.answers)
+    files = Renderer().render(resolution.answers)
     return {path: file.text for path, file in files.items() if not path.endswith(".copier-answers.yml")}
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.test_init import tree_state
-from wizard import env_block
+from wizard.disk import env_block
 
 Run = Callable[..., tuple[int, str, str]]
 ORDERS_API = REPO_ROOT / "examples" / "orders-api"
@@ -24,7 +24,7 @@ ORDERS_API = REPO_ROOT / "examples" / "orders-api"
 @pytest.fixture(scope="module", autouse=True)
 def private_template_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """This module's own template history: another checkout's test run shares no version tags with it."""
-    from wizard.render import current_template
+    from wizard.template import current_template
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NDW_CACHE_DIR", str(tmp_path_factory.mktemp("ndw-cache")))

@@ -34,7 +34,7 @@ WEIRD = st.text(alphabet="abcXY09 ._-/@:'\"$`{}%#\\\n\tü", max_size=24)
 @cache
 def questions() -> dict[str, tuple[str, tuple[Any, ...]]]:
     """Question name -> (type, choice values), from copier.yml."""
-    from wizard.questions import QuestionSet
+    from wizard.engine.questions import QuestionSet
 
     resolved = QuestionSet().resolve({}, folder_name="svc")
     return {q.name: (q.type, tuple(c.value for c in q.choices)) for q in resolved.questions}
@@ -142,14 +142,14 @@ def in_app_dir(answers: dict[str, Any], name: str) -> str:
 
 @cache
 def _previewer() -> Any:
-    from wizard.preview import Previewer
+    from wizard.engine.render import Renderer
 
-    return Previewer()
+    return Renderer()
 
 
 @pytest.fixture(scope="module", autouse=True)
 def private_template_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    from wizard.render import current_template
+    from wizard.template import current_template
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NDW_CACHE_DIR", str(tmp_path_factory.mktemp("ndw-cache")))
@@ -229,6 +229,6 @@ def test_the_template_default_and_validator_agree_with_wizard_names(name: str) -
 
 @cache
 def _question_set() -> Any:
-    from wizard.questions import QuestionSet
+    from wizard.engine.questions import QuestionSet
 
     return QuestionSet()

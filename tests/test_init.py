@@ -162,15 +162,15 @@ def test_detect_output_round_trips_through_init(run_ndw: Run, express_app: Path,
 def test_interrupt_while_rendering_leaves_the_target_untouched(
     run_ndw: Run, express_app: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import wizard.render
+    from wizard.engine.render import Renderer
 
-    real_render = wizard.render.render_into
+    real_render = Renderer.render
 
-    def render_then_interrupt(output: Path, answers: dict[str, object], **kwargs: object) -> None:
-        real_render(output, answers, **kwargs)  # type: ignore[arg-type]
+    def render_then_interrupt(self: Renderer, answers: dict[str, object]) -> object:
+        real_render(self, answers)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(wizard.render, "render_into", render_then_interrupt)
+    monkeypatch.setattr(Renderer, "render", render_then_interrupt)
     before = tree_state(express_app)
     status, _, err = run_ndw("init", express_app, "--defaults")
     assert status == 130

@@ -4,10 +4,14 @@ The matrix is framework x orm x package manager (npm, pnpm, yarn classic, yarn b
 image flavor x init system x migrations mode: every combination the validators accept,
 plus a few extra combinations for the other answers. Files are rendered in memory once per
 combination; each distinct file content is linted once, with one linter process per tool.
+The in-memory render every command uses is compared with copier's own `run_copy`, byte
+for byte and mode for mode, for every combination (`-m oracle`; split into chunks that
+pytest-xdist runs in parallel).
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import itertools
 import json
@@ -22,12 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import pytest
 import yaml
 
+from wizard.engine.questions import QuestionSet
+from wizard.engine.render import Renderer, copy_with_copier
 from wizard.lint import lint_composes, lint_dockerfiles, lint_shells
-from wizard.preview import Previewer
-from wizard.questions import QuestionSet
 
 FRAMEWORKS = ("nestjs", "express", "fastify")
 ORMS = ("prisma", "drizzle", "none")
@@ -252,6 +257,7 @@ class Rendered:
     answers: dict[str, Any]
     files: dict[str, str]
     modes: dict[str, int]
+    raw: dict[str, tuple[bytes, int]] = field(default_factory=dict)  # by real path: bytes, mode
 
 
 @dataclass
@@ -276,7 +282,7 @@ def case_name(answers: dict[str, Any]) -> str:
 def matrix(tmp_path_factory: pytest.TempPathFactory) -> Matrix:
     root = tmp_path_factory.mktemp("matrix")
     questions = QuestionSet()
-    previewer = Previewer()
+    previewer = Renderer()
     result = Matrix()
     seen: dict[str, dict[str, Path]] = defaultdict(dict)
     for given in itertools.chain(base_combinations(), extra_combinations()):
@@ -294,6 +300,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Matrix:
             dict(resolution.answers),
             {path.removeprefix(prefix): file.text for path, file in files.items()},
             {path.removeprefix(prefix): file.mode for path, file in files.items()},
+            {path: (file.content, file.mode) for path, file in files.items()},
         )
         result.cases.append(rendered)
         for path, text in rendered.files.items():
@@ -311,6 +318,65 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Matrix:
                 result.unique[kind][target] = []
             result.unique[kind][target].append(rendered.name)
     return result
+
+
+ORACLE_CHUNKS = 8
+
+
+@pytest.fixture(scope="module")
+def compiled_once() -> Iterator[None]:
+    """Jinja compiles each template source once for all copier runs here (a pure function of
+    the source; every run of this template configures the environment alike). Everything
+    else copier does on a copy still runs: questions, paths, exclusions, files, modes."""
+    original = jinja2.Environment.compile
+    memo: dict[tuple[Any, ...], Any] = {}
+
+    def compile_once(self: jinja2.Environment, source: Any, *args: Any, **kwargs: Any) -> Any:
+        names = ("name", "filename", "raw", "defer_init")
+        options = {**dict(zip(names, args, strict=False)), **kwargs}
+        key = (source if isinstance(source, str) else id(source), options.get("name"), options.get("raw"))
+        key += (options.get("defer_init"),)
+        if key not in memo:
+            memo[key] = original(self, source, *args, **kwargs)
+        return memo[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(jinja2.Environment, "compile", compile_once)
+        yield
+
+
+@pytest.mark.oracle
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize("chunk", range(ORACLE_CHUNKS))
+def test_render_is_copiers_run_copy_for_every_combination(
+    matrix: Matrix, chunk: int, compiled_once: None, tmp_path: Path
+) -> None:
+    """Every file, its bytes and its mode, as copier's own copy writes them (subfolders too)."""
+    cases = matrix.cases[chunk::ORACLE_CHUNKS]
+    assert cases
+    for index, case in enumerate(cases):
+        output = tmp_path / str(index)
+        copy_with_copier(output, case.answers)
+        written = {
+            path.relative_to(output).as_posix(): (path.read_bytes(), path.stat().st_mode & 0o777)
+            for path in output.rglob("*")
+            if path.is_file()
+        }
+        assert sorted(written) == sorted(case.raw), case.name
+        differing = [path for path in written if written[path] != case.raw[path]]
+        diffs = [
+            "".join(
+                difflib.unified_diff(
+                    case.raw[path][0].decode(errors="replace").splitlines(keepends=True),
+                    written[path][0].decode(errors="replace").splitlines(keepends=True),
+                    f"render/{path} {case.raw[path][1]:o}",
+                    f"run_copy/{path} {written[path][1]:o}",
+                )
+            )
+            for path in differing
+        ]
+        assert not differing, f"{case.name}:\n" + "".join(diffs)[:3000]
+        shutil.rmtree(output)
 
 
 def kind_of(path: str) -> str | None:

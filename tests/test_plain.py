@@ -21,8 +21,8 @@ from prompt_toolkit.output import DummyOutput
 
 from tests.test_init import tree_state
 from wizard.errors import Interrupted
-from wizard.interactive import Session
 from wizard.prompts import ask_plain
+from wizard.session import Session
 from wizard.worker import Worker
 
 Run = Callable[..., tuple[int, str, str]]

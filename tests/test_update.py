@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from wizard import __version__, render
-from wizard.questions import QuestionSet
+from wizard import __version__, template
+from wizard.engine import render
+from wizard.engine.questions import QuestionSet
 from wizard.template import seed_patterns, template_dir
 from wizard.template_repo import PORTABLE_URL, TemplateRepo, local_repo, write_bundle
 
@@ -59,10 +60,10 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TemplateRepo]:
         patch.setenv("NDW_TEMPLATE_HISTORY", str(bundle))
         patch.setenv("NDW_CACHE_DIR", str(work / "ndw-cache"))
         patch.setenv("COPIER_CACHE_DIR", str(work / "copier-cache"))
-        render.current_template.cache_clear()
+        template.current_template.cache_clear()
         repo = local_repo(template_dir(), __version__)
         yield repo
-    render.current_template.cache_clear()
+    template.current_template.cache_clear()
 
 
 def answers(**changes: Any) -> dict[str, Any]:
@@ -357,7 +358,7 @@ def test_the_wheel_carries_its_template_as_a_tagged_version(
 ) -> None:
     venv, env = wheel_venv
     script = (
-        "from wizard.render import current_template; from wizard.template_repo import git;"
+        "from wizard.template import current_template; from wizard.template_repo import git;"
         "r = current_template(); print(r.ref); print(r.path);"
         "print(git('rev-parse', r.ref + '^{commit}', cwd=r.path).strip())"
     )
@@ -380,10 +381,11 @@ def test_init_then_update_from_the_wheel_offline(
     project.mkdir()
     (project / "package.json").write_text('{"name": "orders-api", "dependencies": {"express": "5"}}\n')
     script = (
-        "import shutil, sys; from pathlib import Path; from wizard import render;"
-        "from wizard.questions import QuestionSet; from wizard.template_repo import TemplateRepo;"
+        "import shutil, sys; from pathlib import Path; from wizard import template;"
+        "from wizard.engine import render;"
+        "from wizard.engine.questions import QuestionSet; from wizard.template_repo import TemplateRepo;"
         "a = QuestionSet().resolve({'service_name': 'orders-api'}).require_valid();"
-        f"r = TemplateRepo(render.current_template().path, {OLD!r});"
+        f"r = TemplateRepo(template.current_template().path, {OLD!r});"
         "cm = render.rendered_scaffold(a, repo=r); out = cm.__enter__();"
         "shutil.copytree(out, sys.argv[1], dirs_exist_ok=True)"
     )

@@ -12,9 +12,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wizard.template import ANSWERS_FILE
+from wizard.disk.paths import ANSWERS_FILE
+from wizard.disk.scaffolds import locate_scaffold, read_answers_file
 from wizard.template_repo import TemplateRepo, parse_version
-from wizard.update import fresh_files, locate_scaffold, read_answers_file, stored_problems
+from wizard.update import fresh_files, stored_problems
 
 
 @dataclass(frozen=True)

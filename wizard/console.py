@@ -97,8 +97,8 @@ def next_steps(paths: list[str]) -> str:
 
 def _print_kept(console: Console, outcome: Outcome) -> None:
     """Seed files the user already has are kept; say what they lack."""
-    from wizard.env_block import added_keys  # noqa: PLC0415
-    from wizard.plan import Status  # noqa: PLC0415
+    from wizard.disk.env_block import added_keys  # noqa: PLC0415
+    from wizard.disk.plan import Status  # noqa: PLC0415
 
     for change in outcome.plan.changes:
         if added := added_keys(change):

@@ -8,16 +8,13 @@ service is given the next free one unless the person chose it.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from wizard.detect.files import IGNORED_DIRS
+from wizard.disk.paths import normalize_dir
+from wizard.disk.scaffolds import recorded_answers
 from wizard.errors import UsageError
-from wizard.template import ANSWERS_FILE, normalize_dir
 from wizard.worker import Worker
 
 MAX_DEPTH = 4
@@ -70,24 +67,10 @@ def default_service_dirs(worker: Worker) -> list[str] | None:
 def recorded_host_ports(root: Path, skip_dir: str) -> dict[int, str]:
     """host_port -> folder, from the answers files of the services already scaffolded here."""
     found: dict[int, str] = {}
-    for folder, dirs, files in os.walk(root):
-        depth = len(Path(folder).relative_to(root).parts)
-        dirs[:] = (
-            [d for d in dirs if d not in IGNORED_DIRS and not d.startswith(".")] if depth < MAX_DEPTH else []
-        )
-        if ANSWERS_FILE not in files:
-            continue
-        relative = normalize_dir(Path(folder).relative_to(root).as_posix())
-        if relative == skip_dir:
-            continue
-        try:
-            data = yaml.safe_load((Path(folder) / ANSWERS_FILE).read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError):
-            continue
-        if isinstance(data, dict):
-            port = data.get("host_port", data.get("port"))
-            if isinstance(port, int):
-                found[port] = relative
+    for folder, data in recorded_answers(root, MAX_DEPTH).items():
+        port = data.get("host_port", data.get("port"))
+        if folder != skip_dir and isinstance(port, int):
+            found[port] = folder
     return found
 
 

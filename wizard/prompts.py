@@ -13,9 +13,10 @@ import questionary
 from prompt_toolkit.input import Input
 from prompt_toolkit.output import Output
 
+from wizard.disk.plan import Plan
+from wizard.engine.questions import ResolvedQuestion
 from wizard.errors import Interrupted, WizardError
-from wizard.interactive import Session, Settled, origin_text
-from wizard.questions import ResolvedQuestion
+from wizard.session import Session, Settled, origin_text
 
 
 class Declined(WizardError):
@@ -31,7 +32,8 @@ def ask_plain(session: Session, *, input: Input | None = None, output: Output | 
             if question.applies and not question.hidden:
                 session.set(name, _ask_until_valid(session, question, io))
         answers = session.resolution.require_valid()
-        return Settled(answers, force=_confirm_replacing(session, answers, io))
+        plan = session.worker.plan(answers)
+        return Settled(answers, force=_confirm_replacing(plan, io), plan=plan)
     except (KeyboardInterrupt, EOFError) as stop:
         raise Interrupted("interrupted", hint="Nothing was written.") from stop
 
@@ -74,9 +76,8 @@ def _ask_until_valid(session: Session, question: ResolvedQuestion, io: dict[str,
         questionary.print(refusal, style="fg:red", **where)
 
 
-def _confirm_replacing(session: Session, answers: dict[str, Any], io: dict[str, Any]) -> bool:
+def _confirm_replacing(plan: Plan, io: dict[str, Any]) -> bool:
     """Show the diff of files that exist and differ; True if the person agrees to replace them."""
-    plan = session.worker.plan(answers)
     if not plan.replaced:
         return False
     from rich.console import Console  # noqa: PLC0415

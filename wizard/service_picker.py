@@ -13,44 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wizard.errors import Interrupted
+from wizard.service_choices import ALL, in_path_order, plain_choices
 
 if TYPE_CHECKING:
     from prompt_toolkit.input import Input
     from prompt_toolkit.output import Output
 
     from wizard.detect.services import ServiceCandidate
-
-KIND_WORDS = {
-    "workspace": "workspace package",
-    "independent": "own lockfile",
-    "nest-app": "Nest monorepo app",
-}
-ALL = "__all__"
-
-
-def kind_words(candidate: ServiceCandidate) -> str:
-    """How the service was found, in a few words."""
-    if candidate.kind == "independent" and candidate.lockfile is None:
-        return "own package.json, no lockfile"
-    return KIND_WORDS.get(candidate.kind, candidate.kind)
-
-
-def describe(candidate: ServiceCandidate, separator: str = ", ") -> str:
-    """Framework, how it was found and the shared packages it uses, for one service."""
-    parts = [candidate.framework or "unknown framework", kind_words(candidate)]
-    if candidate.shared_names:
-        parts.append("uses " + ", ".join(candidate.shared_names))
-    return separator.join(parts)
-
-
-def all_label(count: int) -> str:
-    """The last choice: every service at once."""
-    return f"All {count} services"
-
-
-def in_path_order(candidates: Sequence[ServiceCandidate]) -> list[ServiceCandidate]:
-    """Services sorted by folder, the repository root ('.') first."""
-    return sorted(candidates, key=lambda c: (c.path != ".", c.path))
 
 
 def pick_services(
@@ -76,14 +45,6 @@ def pick_services(
     from wizard.tui.picker import run_picker  # noqa: PLC0415
 
     return run_picker(services, root)
-
-
-def plain_choices(services: Sequence[ServiceCandidate]) -> list[tuple[str, str]]:
-    """(title, value) for each questionary choice: aligned columns, then "All N services"."""
-    path_width = max(len(s.path) for s in services)
-    name_width = max(len(s.name) for s in services)
-    rows = [(f"{s.path:<{path_width}}  {s.name:<{name_width}}  ({describe(s)})", s.path) for s in services]
-    return [*rows, (all_label(len(services)), ALL)]
 
 
 def _ask_plain(

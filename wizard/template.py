@@ -4,26 +4,16 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from wizard.errors import TemplateError
 
+if TYPE_CHECKING:
+    from wizard.template_repo import TemplateRepo
+
 TEMPLATE_NAME = "node-service"
-ANSWERS_FILE = ".copier-answers.yml"
-
-
-def normalize_dir(path: str) -> str:
-    """'./apps/api/' -> 'apps/api'; the repository root is '.' (app_dir's one spelling)."""
-    parts = [part for part in path.replace("\\", "/").split("/") if part not in ("", ".")]
-    return "/".join(parts) or "."
-
-
-def answers_file_for(app_dir: object) -> str:
-    """Where a service's answers file lives: in its own folder, so each service updates alone."""
-    folder = str(app_dir or ".").strip("/")
-    return ANSWERS_FILE if folder in ("", ".") else f"{folder}/{ANSWERS_FILE}"
 
 
 @cache
@@ -34,6 +24,15 @@ def template_dir() -> Path:
         if (candidate / "copier.yml").is_file():
             return candidate
     raise TemplateError(f"the {TEMPLATE_NAME} template is missing from this installation")
+
+
+@cache
+def current_template() -> TemplateRepo:
+    """The local template history, with the shipped template as its newest version."""
+    from wizard import __version__  # noqa: PLC0415
+    from wizard.template_repo import local_repo  # noqa: PLC0415
+
+    return local_repo(template_dir(), __version__)
 
 
 @cache

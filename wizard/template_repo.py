@@ -9,7 +9,7 @@ cache, under a file lock. Answers files always name the template by one portable
 during ndw runs git rewrites that URL to the local repository, so nothing needs the
 network and no machine path ever reaches an answers file.
 
-Imports: standard library, `packaging` and `wizard.errors` only, so the hatch build hook
+Imports: standard library, `packaging`, `wizard.errors` and `wizard.disk.git` only, so the hatch build hook
 can use this module in a bare build environment.
 """
 
@@ -20,7 +20,6 @@ import fcntl
 import hashlib
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
+from wizard.disk.git import run_git
 from wizard.errors import TemplateError
 
 PORTABLE_URL = "https://github.com/node-docker-wizard/node-service-template.git"
@@ -51,18 +51,8 @@ _GIT_IDENTITY = {
 
 
 def git(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
-    """Run git and return its stdout; a failure becomes a TemplateError."""
-    full_env = {**os.environ, **_GIT_IDENTITY, **(env or {})}
-    full_env.pop("GIT_DIR", None)
-    try:
-        done = subprocess.run(
-            ["git", *args], cwd=cwd, env=full_env, capture_output=True, text=True, check=False
-        )
-    except FileNotFoundError as error:
-        raise TemplateError("git is not installed", hint="Install git (2.27 or newer).") from error
-    if done.returncode != 0:
-        raise TemplateError(f"git {' '.join(args[:2])} failed: {done.stderr.strip()}")
-    return done.stdout
+    """Run git on the template history (fixed identity and dates) and return its stdout."""
+    return run_git(*args, cwd=cwd, env={**_GIT_IDENTITY, **(env or {})}).stdout
 
 
 def parse_version(tag: str) -> Version | None:
@@ -137,8 +127,15 @@ class TemplateRepo:
         return sorted_versions(git("tag", "--list", cwd=self.path).split())
 
     def rewrite_config(self, *sources: str) -> dict[str, str]:
-        """Environment that makes git fetch the portable URL (and `sources`) from this repository."""
-        return url_rewrite_env(self.path, (PORTABLE_URL, *sources))
+        """Environment that makes git fetch the portable URL (and `sources`) from this repository.
+
+        copier keeps a mirror of every remote template URL in one per-user folder, keyed by
+        the URL alone: every ndw installation and template history would share (and
+        refresh from each other) one mirror of the portable URL, and a tag could resolve to
+        another history's commit. Each history gets its own mirror folder instead.
+        """
+        mirrors = {"COPIER_CACHE_DIR": str(self.path / ".git" / "ndw-copier-mirrors")}
+        return {**url_rewrite_env(self.path, (PORTABLE_URL, *sources)), **mirrors}
 
 
 def url_rewrite_env(local: Path, urls: tuple[str, ...]) -> dict[str, str]:

@@ -8,22 +8,23 @@ merged, conflicted, added and deleted.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 
 from wizard import __version__
+from wizard.disk.git import run_git
+from wizard.disk.paths import ANSWERS_FILE
+from wizard.disk.scaffolds import locate_scaffold, read_answers_file
+from wizard.engine.update import Conflict
 from wizard.errors import AnswersError, InvalidAnswer, TemplateError, UsageError
-from wizard.template import ANSWERS_FILE
-from wizard.template_repo import PORTABLE_URL, TemplateRepo, parse_version, rewritten_urls
+from wizard.template_repo import PORTABLE_URL, TemplateRepo, parse_version
 
-Conflict = Literal["inline", "rej"]
 CONFLICT_MARKER = "<<<<<<< before updating"
 
 
@@ -62,96 +63,6 @@ class UpdateResult:
     def needs_person(self) -> bool:
         """Whether a conflict is left for someone to resolve."""
         return bool(self.conflicted)
-
-
-def _git(path: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(["git", "-C", str(path), *args], capture_output=True, text=True, check=False)
-    if check and done.returncode != 0:
-        raise TemplateError(f"git {args[0]} failed in {path}: {done.stderr.strip()}")
-    return done
-
-
-def locate_scaffold(path: Path, service: str | None = None) -> tuple[Path, str]:
-    """(repository folder, answers file relative to it) for `path` and an optional `--service`.
-
-    A service in a subfolder keeps its answers in `<folder>/.copier-answers.yml` and is
-    rendered from the repository root: `ndw update apps/api`, `ndw update --service apps/api`
-    (from the root) and a root holding exactly one such service all find it.
-    """
-    if not path.is_dir():
-        raise UsageError(f"{path} is not a directory")
-    path = path.resolve()
-    if service is not None:
-        folder = "/".join(part for part in Path(service).as_posix().split("/") if part not in ("", "."))
-        if not folder:
-            return path, ANSWERS_FILE
-        if not (path / folder / ANSWERS_FILE).is_file():
-            raise UsageError(
-                f"--service {service}: no {folder}/{ANSWERS_FILE} in {path}",
-                hint=_scaffolded_hint(path),
-            )
-        return path, f"{folder}/{ANSWERS_FILE}"
-    own = path / ANSWERS_FILE
-    if own.is_file():
-        app_dir = str(_load_answers(own).get("app_dir") or ".")
-        parts = [part for part in app_dir.split("/") if part not in ("", ".")]
-        if parts and path.parts[-len(parts) :] == tuple(parts):
-            return path.parents[len(parts) - 1], f"{'/'.join(parts)}/{ANSWERS_FILE}"
-        return path, ANSWERS_FILE
-    services = scaffolded_services(path)
-    if len(services) == 1:
-        return path, f"{services[0]}/{ANSWERS_FILE}"
-    if services:
-        raise UsageError(
-            f"{path} holds {len(services)} scaffolded services: " + ", ".join(services),
-            hint="Update one at a time with --service PATH and commit in between "
-            "(copier merges against a clean work tree).",
-        )
-    return path, ANSWERS_FILE
-
-
-def scaffolded_services(root: Path, depth: int = 4) -> list[str]:
-    """Folders below `root` (not the root) that hold an ndw answers file, in path order."""
-    from wizard.detect.files import IGNORED_DIRS  # noqa: PLC0415
-
-    found = []
-    for folder, dirs, files in os.walk(root):
-        level = len(Path(folder).relative_to(root).parts)
-        dirs[:] = (
-            sorted(d for d in dirs if d not in IGNORED_DIRS and not d.startswith("."))
-            if level < depth
-            else []
-        )
-        if level and ANSWERS_FILE in files:
-            found.append(Path(folder).relative_to(root).as_posix())
-    return sorted(found)
-
-
-def _scaffolded_hint(root: Path) -> str:
-    services = scaffolded_services(root)
-    return ("Scaffolded services here: " + ", ".join(services) + ".") if services else "Run `ndw init` first."
-
-
-STORED_HINT = (
-    "Fix that line, or put the committed version back with `git restore {name}`, then run the command again."
-)
-
-
-def _load_answers(answers_path: Path) -> dict[str, Any]:
-    from wizard.answers import read_answers_mapping  # noqa: PLC0415
-
-    return read_answers_mapping(answers_path, STORED_HINT.format(name=answers_path.name))
-
-
-def read_answers_file(path: Path, answers_file: str = ANSWERS_FILE) -> dict[str, Any]:
-    """The answers file of a scaffold, with copier's `_` keys; errors say to run `ndw init`."""
-    answers_path = path / answers_file
-    if not answers_path.is_file():
-        raise UsageError(
-            f"no {answers_file} in {path}: this folder was not scaffolded by ndw (or the file was deleted)",
-            hint="Run `ndw init` first; `ndw update` merges template changes into an existing scaffold.",
-        )
-    return _load_answers(answers_path)
 
 
 def open_scaffold(path: Path, service: str | None = None) -> Scaffold:
@@ -249,7 +160,7 @@ def run_update(
 
 def check_inside(scaffold: Scaffold, answers: Mapping[str, Any], repo: TemplateRepo) -> None:
     """Every file the update may write must land inside the scaffold's folder (no symlink out)."""
-    from wizard.transaction import resolve_inside  # noqa: PLC0415
+    from wizard.disk.transaction import resolve_inside  # noqa: PLC0415
 
     try:
         paths = set(fresh_files(answers, repo))
@@ -267,7 +178,7 @@ def stored_problems(
     answers: Mapping[str, Any], folder_name: str, questions: Any = None
 ) -> tuple[InvalidAnswer, ...]:
     """Stored answers the current questions refuse (a hand edit such as `port: seventy`)."""
-    from wizard.questions import QuestionSet  # noqa: PLC0415
+    from wizard.engine.questions import QuestionSet  # noqa: PLC0415
 
     questions = questions or QuestionSet()
     resolution = questions.resolve(answers, folder_name=folder_name)
@@ -288,7 +199,7 @@ def validate_changes(scaffold: Scaffold, given: Mapping[str, Any]) -> tuple[dict
     A recorded answer that is invalid on its own must be given anew (`--set`); the second
     mapping holds, for those, the value to render the merge base with (see `merge_base_value`).
     """
-    from wizard.questions import QuestionSet  # noqa: PLC0415
+    from wizard.engine.questions import QuestionSet  # noqa: PLC0415
 
     questions = QuestionSet()
     folder = scaffold.path.name
@@ -365,6 +276,10 @@ def _without_followed_defaults(
     return kept
 
 
+def _git(path: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return run_git(*args, cwd=path, check=check)
+
+
 def _update_in(
     scaffold: Scaffold,
     data: dict[str, Any],
@@ -372,35 +287,10 @@ def _update_in(
     conflict: Conflict,
     base: Mapping[str, Any] | None = None,
 ) -> UpdateResult:
-    """copier's update; `base` replaces broken stored answers when copier renders the old version."""
-    from copier._main import Worker as CopierWorker  # noqa: PLC0415 (slow import)
-    from copier._settings import SettingsModel  # noqa: PLC0415
+    """copier's update (`wizard.engine.update`), then what it did, file by file."""
+    from wizard.engine.update import copier_update  # noqa: PLC0415 (imports copier)
 
-    try:
-        with (
-            rewritten_urls(repo),
-            CopierWorker(
-                dst_path=scaffold.path,
-                answers_file=Path(scaffold.answers_file),
-                vcs_ref=repo.ref,
-                data=data,
-                defaults=True,
-                overwrite=True,
-                quiet=True,
-                unsafe=True,
-                conflict=conflict,
-                settings=SettingsModel(),
-            ) as worker,
-        ):
-            if base:
-                # copier renders the merge base from the stored answers (Subproject.last_answers,
-                # a cached property, read once for that render).
-                worker.subproject.__dict__["last_answers"] = {**worker.subproject.last_answers, **base}
-            worker.run_update()
-    except Exception as error:  # copier raises many unrelated types
-        raise TemplateError(
-            f"the update failed: {error}", hint="Nothing was committed; see `git status`."
-        ) from error
+    copier_update(scaffold.path, scaffold.answers_file, data, repo, conflict=conflict, base=base)
     return classify(scaffold, repo)
 
 
@@ -446,21 +336,7 @@ def edited_since_scaffold(scaffold: Scaffold) -> set[str]:
 
 
 def fresh_files(answers: Mapping[str, Any], repo: TemplateRepo) -> dict[str, bytes]:
-    """What `repo.ref` writes for these answers with no edits, by relative path.
+    """What `repo.ref` writes for these answers with no edits, by relative path (the one render)."""
+    from wizard.engine.render import renderer  # noqa: PLC0415 (imports copier)
 
-    For the shipped template version the in-memory renderer (`wizard.preview`, the same
-    copier methods, proven equal to a copier run by the TUI tests) is used; it is far
-    faster than a copier run. Its answers file lacks `_commit`, so callers skip that file.
-    """
-    from wizard.render import current_template, rendered_scaffold  # noqa: PLC0415
-
-    if repo == current_template():
-        from wizard.preview import Previewer  # noqa: PLC0415
-
-        return {path: item.content for path, item in Previewer().render(answers).items()}
-    with rendered_scaffold(answers, repo=repo) as rendered:
-        return {
-            path.relative_to(rendered).as_posix(): path.read_bytes()
-            for path in rendered.rglob("*")
-            if path.is_file()
-        }
+    return {path: item.content for path, item in renderer(repo).render(answers).items()}

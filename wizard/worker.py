@@ -7,17 +7,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from wizard.compose_root import ROOT_COMPOSE, include_change, root_compose_change
 from wizard.detect import Detection, ServiceCandidate, detect, detect_service, detect_services
-from wizard.env_block import extend_kept_env
+from wizard.disk.changes import compare
+from wizard.disk.compose_root import ROOT_COMPOSE, root_compose_change
+from wizard.disk.paths import normalize_dir
+from wizard.disk.plan import FileChange, Plan
+from wizard.disk.transaction import resolve_inside
+from wizard.engine.questions import QuestionSet, Resolution
 from wizard.errors import NotNodeProjectError, UnmanagedFilesError, UsageError, show_value
-from wizard.plan import FileChange, Plan
-from wizard.questions import QuestionSet, Resolution
-from wizard.render import rendered_scaffold
-from wizard.template import normalize_dir, seed_patterns
-from wizard.transaction import resolve_inside
+
+if TYPE_CHECKING:
+    from wizard.engine.render import Renderer
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class Worker:
 
     def service_at(self, app_dir: str) -> ServiceCandidate | None:
         """The detected service in folder `app_dir`, if there is one."""
-        folder = app_dir.strip("/").removeprefix("./") or "."
+        folder = normalize_dir(app_dir)
         return next((service for service in self.services if service.path == folder), None)
 
     def detection_for(self, app_dir: object) -> Detection:
@@ -92,21 +94,27 @@ class Worker:
                 return resolution
             detected = {key: value for key, value in detected.items() if key not in stale}
 
-    def plan(self, answers: Mapping[str, Any], root_compose: str | None = None) -> Plan:
-        """Render to a temporary tree and compare it with the target.
+    def plan(
+        self, answers: Mapping[str, Any], root_compose: str | None = None, renderer: Renderer | None = None
+    ) -> Plan:
+        """Render in memory and compare with the target (`wizard.disk.changes.compare`).
 
         A service in a subfolder shares the root .dockerignore with the repository's other
         services (an existing one is kept) and is added to the root compose.yaml's includes
         (`root_compose` stands in for that file when several services are planned at once).
+        `renderer` defaults to the process's renderer of the shipped template.
         """
-        app_dir = str(answers.get("app_dir", "."))
-        shared = ["/.dockerignore"] if app_dir != "." else []
-        with rendered_scaffold(answers) as rendered:
-            plan = Plan.compare(rendered, self.target, seeds=[*seed_patterns(), *shared])
-        plan = Plan(tuple(extend_kept_env(change) for change in plan.changes))
-        if app_dir == ".":
-            return plan
-        return plan.plus(include_change(self.target, f"{app_dir}/{ROOT_COMPOSE}", root_compose))
+        if renderer is None:
+            from wizard.engine.render import renderer as shared_renderer  # noqa: PLC0415 (imports copier)
+
+            renderer = shared_renderer()
+        return compare(
+            renderer.render(answers),
+            self.target,
+            seeds=renderer.seeds,
+            app_dir=answers.get("app_dir", "."),
+            root_compose=root_compose,
+        )
 
     def plan_services(self, answer_sets: Sequence[Mapping[str, Any]]) -> Plan:
         """One plan for several services: each adds its files, the root compose.yaml gets every include."""
@@ -128,12 +136,18 @@ class Worker:
         *,
         force: bool = False,
         dry_run: bool = False,
+        plan: Plan | None = None,
     ) -> Outcome:
-        """Write the scaffold of one service (or several); refuse to replace differing files unless forced."""
+        """Write the scaffold of one service (or several); refuse to replace differing files unless forced.
+
+        `plan` is the plan already made for these answers (a front end showed it): it is
+        written as it is, not rendered again.
+        """
         answer_sets = [answers] if isinstance(answers, Mapping) else list(answers)
         for one in answer_sets:
             require_node_project(self.target, one)
-        plan = self.plan(answers) if isinstance(answers, Mapping) else self.plan_services(answers)
+        if plan is None:
+            plan = self.plan(answers) if isinstance(answers, Mapping) else self.plan_services(answers)
         for change in plan.changes:  # even --force never writes (or reads) outside the repository
             resolve_inside(self.target, change.path)
         if dry_run:

@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     """Exit 0 when clean, 1 for lint findings or a newer template version."""
     from wizard.check import run_check  # noqa: PLC0415
     from wizard.errors import WizardError  # noqa: PLC0415
-    from wizard.render import current_template  # noqa: PLC0415
+    from wizard.template import current_template  # noqa: PLC0415
 
     try:
         report = run_check(args.path, current_template(), args.service)

@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
                     given["host_port"] = port
 
             settled = ask(worker, given, plain=args.plain)
-            outcome = worker.write(settled.answers, force=settled.force)
+            outcome = worker.write(settled.answers, force=settled.force, plan=settled.plan)
         else:
             from wizard.multiservice import settle  # noqa: PLC0415
 
@@ -99,9 +99,9 @@ def _service_dirs(
     worker: Worker, args: argparse.Namespace, given: dict[str, Any], asking: bool
 ) -> list[str] | None:
     """Which service folders to scaffold; None for a repository that is one app at its root."""
+    from wizard.disk.paths import normalize_dir  # noqa: PLC0415
     from wizard.errors import UsageError  # noqa: PLC0415
     from wizard.multiservice import default_service_dirs, service_dir_for  # noqa: PLC0415
-    from wizard.template import normalize_dir  # noqa: PLC0415
 
     if args.all_services:
         if "app_dir" in given or "service_name" in given:

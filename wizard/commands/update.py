@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Update; exit 1 when a conflict is left for a person."""
     from wizard.answers import load_answers_file, parse_set_options  # noqa: PLC0415
-    from wizard.render import current_template  # noqa: PLC0415
+    from wizard.template import current_template  # noqa: PLC0415
     from wizard.update import run_update  # noqa: PLC0415
 
     given = load_answers_file(args.answers) if args.answers else {}

@@ -16,7 +16,7 @@ from typing import Any
 
 from wizard.detect.app import App
 from wizard.detect.model import Detection
-from wizard.env_block import BEGIN
+from wizard.disk.env_block import BEGIN
 
 MAX_SCANNED_FILES = 400
 MAX_PLACES = 3

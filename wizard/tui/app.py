@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from textual.app import App
 from textual.binding import Binding
 
+from wizard.engine.render import Renderer, renderer
 from wizard.errors import Interrupted
-from wizard.interactive import Session, Settled
-from wizard.preview import Previewer
+from wizard.session import Session, Settled
 from wizard.tui.screens.main import MainScreen
 
 
@@ -25,16 +25,21 @@ class WizardApp(App[Settled]):
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
-    def __init__(self, session: Session, previewer: Previewer | None = None) -> None:
+    def __init__(self, session: Session, renderer: Renderer | None = None) -> None:
         super().__init__()
         self.session = session
-        self.previewer = previewer or Previewer()
+        self.renderer = renderer or default_renderer()
 
     def on_mount(self) -> None:
         self.theme = terminal_theme(os.environ)
-        self.push_screen(MainScreen(self.session, self.previewer))
+        self.push_screen(MainScreen(self.session, self.renderer))
         for warning in self.session.worker.detection_for(self.session.given.get("app_dir")).warnings:
             self.notify(warning, title="Detection warning", severity="warning", timeout=12)
+
+
+def default_renderer() -> Renderer:
+    """The process's renderer of the shipped template."""
+    return renderer()
 
 
 def terminal_theme(environ: Mapping[str, str]) -> str:

@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from wizard.detect.services import ServiceCandidate
 from wizard.errors import Interrupted
-from wizard.service_picker import ALL, all_label, describe, in_path_order
+from wizard.service_choices import ALL, all_label, describe, in_path_order
 from wizard.tui.app import terminal_theme
 
 

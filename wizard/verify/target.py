@@ -98,8 +98,8 @@ class Target:
 
 def load_target(path: Path, service: str | None = None) -> Target:
     """The scaffold in PATH (or its --service); VerifySetupError when there is none."""
+    from wizard.disk.scaffolds import locate_scaffold, read_answers_file  # noqa: PLC0415
     from wizard.errors import UsageError  # noqa: PLC0415
-    from wizard.update import locate_scaffold, read_answers_file  # noqa: PLC0415
 
     try:
         root, answers_file = locate_scaffold(path, service)

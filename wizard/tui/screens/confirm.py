@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from wizard.plan import Plan
+from wizard.disk.plan import Plan
 
 
 class ConfirmReplace(ModalScreen[bool]):

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.markup import escape
+from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Checkbox, Footer, Input, Select, Static
 
 from wizard.errors import TemplateError
-from wizard.interactive import Session, Settled
+from wizard.session import Session, Settled
 from wizard.tui.screens.confirm import ConfirmReplace
 from wizard.tui.screens.save import SaveAnswers
 from wizard.tui.widgets.config import ConfigSection
@@ -21,7 +23,8 @@ from wizard.tui.widgets.field import QuestionField
 from wizard.tui.widgets.preview import PreviewPane
 
 if TYPE_CHECKING:
-    from wizard.preview import Previewer
+    from wizard.disk.plan import Plan
+    from wizard.engine.render import Renderer
 
 
 def _same(resolved: Any, shown: Any) -> bool:
@@ -29,6 +32,14 @@ def _same(resolved: Any, shown: Any) -> bool:
     if isinstance(shown, str) and not isinstance(resolved, str):
         return shown == ("" if resolved is None else str(resolved))
     return bool(resolved == shown)
+
+
+class PlanReady(Message):
+    """A preview render finished (posted from the render thread)."""
+
+    def __init__(self, generation: int, answers: dict[str, Any], plan: Plan | None, error: str) -> None:
+        super().__init__()
+        self.generation, self.answers, self.plan, self.error = generation, answers, plan, error
 
 
 class MainScreen(Screen[None]):
@@ -42,11 +53,16 @@ class MainScreen(Screen[None]):
         Binding("ctrl+s", "save_answers", "Save answers", priority=True),
     ]
 
-    def __init__(self, session: Session, previewer: Previewer) -> None:
+    def __init__(self, session: Session, renderer: Renderer) -> None:
         super().__init__()
         self.session = session
-        self.previewer = previewer
+        self.renderer = renderer
         self._form_focus: Widget | None = None
+        # The preview renders in a thread, one render at a time; the newest answers win.
+        self._generation = 0  # bumped on every change; a render of an older one is dropped
+        self._rendering = False
+        self._pending = False
+        self._plan: tuple[dict[str, Any], Plan] | None = None  # the answers shown, and their plan
 
     def compose(self) -> ComposeResult:
         resolution = self.session.resolution
@@ -135,16 +151,63 @@ class MainScreen(Screen[None]):
         self.refresh_bindings()
 
     async def _refresh_preview(self, *, invalid: bool) -> None:
-        pane = self.query_one(PreviewPane)
+        self._generation += 1
         if invalid:
+            pane = self.query_one(PreviewPane)
             await pane.show_files(pane.files, note="Preview paused until the answers are valid.")
             return
-        try:
-            files = self.previewer.render(self.session.resolution.answers)
-        except TemplateError as error:
-            await pane.show_files(pane.files, note=f"Preview failed: {error.message}")
+        if self._rendering:
+            self._pending = True  # started when the running render ends, with the answers then
             return
-        await pane.show_files(files)
+        self._start_render()
+
+    def _start_render(self) -> None:
+        """Render the current answers off the UI loop (a Textual thread worker)."""
+        self._rendering, self._pending = True, False
+        generation, answers = self._generation, dict(self.session.resolution.answers)
+        self.run_worker(
+            lambda: self._plan_in_thread(generation, answers),
+            thread=True,
+            group="preview",
+            exit_on_error=False,
+        )
+
+    def _plan_in_thread(self, generation: int, answers: dict[str, Any]) -> None:
+        """In the worker thread: plan the answers, then hand the result to the UI loop."""
+        plan: Plan | None = None
+        error = ""
+        try:
+            plan = self.session.worker.plan(answers, renderer=self.renderer)
+        except TemplateError as failure:
+            error = failure.message
+        except Exception as failure:  # the UI must survive any render failure
+            error = str(failure)
+        self.post_message(PlanReady(generation, answers, plan, error))  # thread-safe
+
+    async def on_plan_ready(self, message: PlanReady) -> None:
+        """On the UI loop: show the render unless newer answers came meanwhile (then render those)."""
+        generation, answers, plan, error = message.generation, message.answers, message.plan, message.error
+        self._rendering = False
+        if generation == self._generation:
+            pane = self.query_one(PreviewPane)
+            if plan is None:
+                await pane.show_files(pane.files, note=f"Preview failed: {error}")
+            else:
+                self._plan = (answers, plan)
+                await pane.show_files({change.path: change for change in plan.changes})
+        if self._pending:
+            self._start_render()
+
+    async def preview_settled(self) -> None:
+        """Wait until the preview shows the current answers (for tests and the write step)."""
+        while self._rendering or self._pending:
+            await asyncio.sleep(0.005)
+
+    def current_plan(self, answers: dict[str, Any]) -> Plan:
+        """The plan of `answers`: the one the preview shows, else planned now."""
+        if self._plan is not None and self._plan[0] == answers:
+            return self._plan[1]
+        return self.session.worker.plan(answers, renderer=self.renderer)
 
     # Actions -----------------------------------------------------------------------
 
@@ -179,13 +242,13 @@ class MainScreen(Screen[None]):
             self.notify("Fix the invalid answers first.", severity="error")
             return
         answers = resolution.answers
-        plan = self.session.worker.plan(answers)
+        plan = self.current_plan(answers)
         if not plan.replaced:
-            self.app.exit(Settled(answers, force=False))
+            self.app.exit(Settled(answers, force=False, plan=plan))
             return
 
         def confirmed(replace: bool | None) -> None:
             if replace:
-                self.app.exit(Settled(answers, force=True))
+                self.app.exit(Settled(answers, force=True, plan=plan))
 
         self.app.push_screen(ConfirmReplace(plan), confirmed)

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from wizard.detect_output import answers_yaml
-from wizard.interactive import Session
+from wizard.session import Session
 
 DEFAULT_NAME = "ndw-answers.yml"
 

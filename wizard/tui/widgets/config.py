@@ -8,7 +8,7 @@ from typing import Any
 from textual.markup import escape
 from textual.widgets import Static
 
-from wizard.questions import Resolution
+from wizard.engine.questions import Resolution
 
 SERVICES = {"db": "database", "redis": "Redis"}
 

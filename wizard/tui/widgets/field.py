@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
-from wizard.interactive import origin_text
-from wizard.questions import ResolvedQuestion
+from wizard.engine.questions import ResolvedQuestion
+from wizard.session import origin_text
 
 
 class FieldInput(Input):
@@ -22,6 +23,22 @@ class FieldInput(Input):
         Binding("ctrl+w", "app.bell", show=False),
         Binding("ctrl+d", "app.bell", show=False),
     ]
+
+    async def _on_key(self, event: events.Key) -> None:
+        """Editing keys (Backspace, End, arrows, ...) act here, in typing order.
+
+        Textual runs a widget's key bindings only after the key has bubbled up to the app
+        through every parent's message queue, while typed characters are inserted here at
+        once: with the app busy for a moment, `End, Backspace x4, 8080` typed quickly
+        became `3080`. Running the text box's own editing bindings here keeps the order.
+        """
+        for binding in self._bindings.key_to_bindings.get(event.key, []):
+            if "." not in binding.action:  # the text box's own action, not the app's
+                event.stop()
+                event.prevent_default()
+                await self.run_action(binding.action)
+                return
+        await super()._on_key(event)
 
 
 def yes_no(value: bool) -> str:

@@ -1,4 +1,8 @@
-"""The live preview: one tab per rendered file, highlighted, or its diff against the disk."""
+"""The live preview: one tab per file of the plan, highlighted, or its diff against the disk.
+
+It shows the same plan that writing applies (`wizard.disk.changes.compare`): kept seeds,
+an extended `.env.example`, the root compose.yaml's include for a service in a subfolder.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,8 @@ from textual.app import ComposeResult
 from textual.containers import ScrollableContainer, Vertical
 from textual.widgets import Static, Tab, Tabs
 
-from wizard.plan import Status
-from wizard.preview import PreviewFile
+from wizard.disk.env_block import added_keys
+from wizard.disk.plan import FileChange, Status
 
 # Tab order and short labels; other files follow in path order, the answers file last.
 PREFERRED = {
@@ -38,7 +42,7 @@ class PreviewPane(Vertical):
     def __init__(self, target: Path, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.target = target
-        self.files: dict[str, PreviewFile] = {}
+        self.files: dict[str, FileChange] = {}
         self.paths: list[str] = []
         self.current = ""
         self.diff_mode = False
@@ -54,8 +58,8 @@ class PreviewPane(Vertical):
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.refresh_content())
 
-    async def show_files(self, files: dict[str, PreviewFile], note: str = "") -> None:
-        """Show a new rendering; keeps the chosen tab when the file still exists."""
+    async def show_files(self, files: dict[str, FileChange], note: str = "") -> None:
+        """Show a new plan (its changes by path); keeps the chosen tab when the file still exists."""
         self.files = files
         self.note = note
         paths = tab_order(list(files))
@@ -110,33 +114,34 @@ class PreviewPane(Vertical):
 
     def refresh_content(self) -> None:
         """Redraw the chosen file (or its diff) in the current theme's colours."""
-        file = self.files.get(self.current)
+        change = self.files.get(self.current)
         status = self.query_one("#file-status", Static)
         code = self.query_one("#code", Static)
-        if file is None:
+        if change is None:
             status.update(self.note or "nothing to show")
             code.update("")
             return
-        change = file.compare(self.target)
         words = change.status.description
-        missing = change.missing_env_keys
+        missing, added = change.missing_env_keys, added_keys(change)
         if missing:
             words += f" (it lacks {', '.join(missing)})"
+        if added:
+            words += f" (adds {', '.join(added)})"
         mode = "diff against disk" if self.diff_mode else "preview"
-        status.update(f"{file.path} · {words} · {mode}" + (f"\n{self.note}" if self.note else ""))
+        status.update(f"{change.path} · {words} · {mode}" + (f"\n{self.note}" if self.note else ""))
         status.set_class(bool(self.note), "stale")
         if self.diff_mode and change.status is Status.KEEP:
             text = (
-                f"# {file.path} is yours and stays as it is. The scaffold's version differs:\n"
+                f"# {change.path} is yours and stays as it is. The scaffold's version differs:\n"
                 + change.content_diff()
             )
             lexer = "diff"
         elif self.diff_mode:
-            text = change.diff() or f"{file.path} is the same as on disk: nothing would change.\n"
+            text = change.diff() or f"{change.path} is the same as on disk: nothing would change.\n"
             lexer = "diff"
         else:
-            text = file.text
-            lexer = Syntax.guess_lexer(file.path, text)
+            text = change.rendered.decode("utf-8", errors="replace")
+            lexer = Syntax.guess_lexer(change.path, text)
         theme = "ansi_dark" if self.app.current_theme.dark else "ansi_light"
         background = code.background_colors[1].hex
         code.update(Syntax(text, lexer, theme=theme, background_color=background, word_wrap=False))

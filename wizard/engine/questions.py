@@ -1,8 +1,7 @@
 """The questions of copier.yml, loaded and evaluated by copier's own code.
 
-copier has no public API for this; the private classes used here are pinned by the
-copier version range in pyproject.toml and exercised by tests/test_questions.py, which
-fails loudly if copier changes them.
+copier has no public API for this; the private names used here are listed in
+`wizard.engine.copier_private` and checked by tests/test_engine.py.
 """
 
 from __future__ import annotations
@@ -13,6 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+from wizard.engine import copier_private as cp
+from wizard.engine.jinja_cache import compiled_snippets
 from wizard.errors import AnswersError, InvalidAnswer, TemplateError
 from wizard.template import template_dir
 
@@ -96,10 +97,8 @@ class QuestionSet:
     template: Path = field(default_factory=template_dir)
 
     def __post_init__(self) -> None:
-        from copier._template import Template  # noqa: PLC0415 (copier is slow to import)
-
         try:
-            self._template = Template(url=str(self.template))
+            self._template = cp.template_class()(url=str(self.template))
             self._questions_data: dict[str, dict[str, Any]] = dict(self._template.questions_data)
         except Exception as error:  # copier raises many types here
             raise TemplateError(f"cannot load the template at {self.template}: {error}") from error
@@ -131,14 +130,8 @@ class QuestionSet:
         copier compiles a question's strings on every evaluation; `resolve()` runs on every
         keystroke in the TUI, so compiled snippets are cached per environment.
         """
-        from copier._main import Worker  # noqa: PLC0415
-
         if not hasattr(self, "_env"):
-            worker = Worker(src_path=str(self.template), dst_path=Path(), settings=_no_user_settings())
-            worker.__dict__["template"] = self._template  # reuse the loaded copier.yml
-            env = worker.jinja_env
-            env.from_string = lru_cache(maxsize=4096)(env.from_string)  # type: ignore[method-assign,assignment]
-            self._env = env
+            self._env = jinja_env_for(self._template, str(self.template))
         return self._env
 
     def resolve(
@@ -153,25 +146,22 @@ class QuestionSet:
         Defaults, choices and `when:` are rendered from the answers before each
         question, exactly as copier does when it asks.
         """
-        from copier._settings import SettingsModel  # noqa: PLC0415
-        from copier._types import MISSING  # noqa: PLC0415
-        from copier._user_data import AnswersMap, Question  # noqa: PLC0415
-
+        missing, question_class = cp.missing(), cp.question_class()
         given = dict(given or {})
         detected = dict(detected or {})
         sources = dict(sources or {})
-        settings = SettingsModel()
+        settings = cp.no_user_settings()
         env = self._jinja_env()
-        answers = AnswersMap(user_defaults=detected, init=given)
+        answers = cp.answers_map_class()(user_defaults=detected, init=given)
         resolved: list[ResolvedQuestion] = []
         for name, details in self._questions_data.items():
             context = dict(answers.combined, _folder_name=folder_name)
-            question = Question(
+            question = question_class(
                 answers=answers, context=context, jinja_env=env, settings=settings, var_name=name, **details
             )
             try:
                 applies = question.get_when()
-                choices = tuple(Choice(str(c.title), c.value) for c in question._formatted_choices)
+                choices = tuple(Choice(str(c.title), c.value) for c in cp.formatted_choices(question))
                 help_text = str(question.render_value(question.help or name))
                 placeholder = question.get_placeholder()
                 type_name = question.get_type_name()
@@ -184,10 +174,10 @@ class QuestionSet:
                 raw_value, origin = detected[name], "detected"
             else:
                 try:
-                    raw_value = question.render_value(details.get("default", MISSING))
+                    raw_value = question.render_value(details.get("default", missing))
                 except Exception:
-                    raw_value = MISSING
-                origin = "default" if raw_value is not MISSING else "missing"
+                    raw_value = missing
+                origin = "default" if raw_value is not missing else "missing"
             value, problem = _parse_and_validate(question, raw_value, origin)
             if not applies:
                 answers.hide(name)
@@ -247,7 +237,7 @@ def _parse_and_validate(question: Any, raw_value: Any, origin: Origin) -> tuple[
         value = question.parse_answer(raw_value)
     except ValueError as error:
         if "Invalid choice" in str(error):
-            allowed = ", ".join(repr(c.value) for c in question._formatted_choices)
+            allowed = ", ".join(repr(c.value) for c in cp.formatted_choices(question))
             return raw_value, f"allowed: {allowed}"
         return raw_value, _TYPE_WORDS.get(type_name, f"expected a value of type {type_name}")
     except Exception:
@@ -261,8 +251,16 @@ def _parse_and_validate(question: Any, raw_value: Any, origin: Origin) -> tuple[
     return value, None
 
 
-def _no_user_settings() -> Any:
-    """copier settings that ignore the user's own copier settings file."""
-    from copier._settings import SettingsModel  # noqa: PLC0415
+def jinja_env_for(template: Any, src_path: str) -> Any:
+    """copier's Jinja environment for a loaded template, compiling each string snippet once.
 
-    return SettingsModel()
+    copier compiles a question's strings on every evaluation; `resolve()` runs on every
+    keystroke in the TUI and the renderer on every change, so snippets are cached per
+    environment.
+    """
+    worker = cp.worker_class()(src_path=src_path, dst_path=Path(), settings=cp.no_user_settings())
+    cp.set_cached(worker, "template", template)  # reuse the loaded copier.yml
+    env = worker.jinja_env
+    compiled_snippets().install(env)  # compiled once per installation, kept on disk
+    env.from_string = lru_cache(maxsize=4096)(env.from_string)
+    return env

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from wizard.transaction import FileWrite, write_all
+from wizard.disk.transaction import FileWrite, write_all
 
 
 class Status(Enum):
@@ -110,23 +110,6 @@ class Plan:
 
     changes: tuple[FileChange, ...]
 
-    @classmethod
-    def compare(cls, rendered: Path, target: Path, seeds: Sequence[str] = ()) -> Plan:
-        """Walk the rendered tree and look at the same paths under the target.
-
-        `seeds` are glob patterns (copier's `_skip_if_exists`): such a file is written when
-        missing and an existing one is always kept.
-        """
-        changes = []
-        for source in sorted(p for p in rendered.rglob("*") if p.is_file()):
-            relative = source.relative_to(rendered).as_posix()
-            content = source.read_bytes()
-            destination = target / relative
-            existing = destination.read_bytes() if destination.is_file() else None
-            status = classify(relative, content, existing, seeds)
-            changes.append(FileChange(relative, status, content, existing, source.stat().st_mode & 0o777))
-        return cls(tuple(changes))
-
     def plus(self, *changes: FileChange) -> Plan:
         """This plan with more files (a file already in it, with the same bytes, is not repeated)."""
         known = {change.path: change for change in self.changes}
@@ -162,7 +145,7 @@ class Plan:
         return [change for change in self.changes if change.status not in (Status.SAME, Status.KEEP)]
 
     def apply(self, target: Path) -> tuple[list[FileChange], tuple[int, ...]]:
-        """Write every changed file or none (`wizard.transaction`).
+        """Write every changed file or none (`wizard.disk.transaction`).
 
         Returns the files written and the signals received, and held off, while they were
         swapped in.

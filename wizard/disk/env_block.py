@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from wizard.plan import FileChange, Status, env_keys
+from wizard.disk.plan import FileChange, Status, env_keys
 
 BEGIN = "# >>> node-docker-wizard: variables docker compose reads (fill in the empty ones) >>>"
 END = "# <<< node-docker-wizard <<<"

@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
+from wizard.disk.plan import FileChange, Status
 from wizard.errors import UsageError
-from wizard.plan import FileChange, Status
 
 ROOT_COMPOSE = "compose.yaml"
 

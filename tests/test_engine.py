@@ -1,0 +1,96 @@
+"""The copier boundary: every private name ndw uses still exists and has the shape ndw needs.
+
+A copier upgrade that removes, renames or reshapes one of them fails here, naming it,
+before any user sees a traceback. The render itself is compared with copier's own
+`run_copy` in tests/test_matrix.py (every answer set) and below (a few, for the quick loop).
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import tempfile
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+from wizard.engine import copier_private as cp
+from wizard.engine.questions import QuestionSet
+from wizard.engine.render import Renderer, copy_with_copier
+
+
+@pytest.mark.parametrize(
+    ("module", "attribute", "why"), cp.PRIVATE, ids=[f"{m}.{a}" for m, a, _ in cp.PRIVATE]
+)
+def test_every_listed_private_copier_name_exists(module: str, attribute: str, why: str) -> None:
+    assert cp.private(module, attribute) is not None, f"copier lost {module}.{attribute} ({why})"
+
+
+def test_the_shapes_ndw_relies_on() -> None:
+    worker = cp.worker_class()
+    fields = set(inspect.signature(worker).parameters)
+    wanted = {"src_path", "dst_path", "answers_file", "vcs_ref", "data", "defaults", "overwrite", "pretend"}
+    wanted |= {"quiet", "unsafe", "conflict", "settings"}
+    assert wanted <= fields, f"copier's Worker lost {sorted(wanted - fields)}"
+    allowed = list(inspect.signature(worker._render_allowed).parameters)
+    assert allowed == ["self", "dst_relpath", "is_dir", "is_symlink", "expected_contents", "expected_mode"]
+    for name in ("template", "jinja_env", "subproject"):  # set through the instance's __dict__
+        assert isinstance(inspect.getattr_static(worker, name), cached_property), f"Worker.{name}"
+    assert isinstance(cp.private("copier._subproject", "Subproject.last_answers"), cached_property)
+    template = cp.template_class()
+    for name in ("questions_data", "config_data", "local_abspath", "commit", "skip_if_exists"):
+        assert hasattr(template, name), f"Template.{name}"
+    assert isinstance(inspect.getattr_static(cp.question_class(), "_formatted_choices"), cached_property)
+    for method in ("get_when", "get_placeholder", "get_type_name", "render_value", "parse_answer"):
+        assert callable(getattr(cp.question_class(), method)), f"Question.{method}"
+    assert callable(cp.answers_map_class().hide)
+
+
+def test_private_names_are_reached_only_through_the_list() -> None:
+    """copier is imported in wizard/engine only; private names through copier_private only."""
+    for path in sorted((REPO_ROOT / "wizard").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules = [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)] + [
+            alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+        ]
+        copier = [m for m in modules if m == "copier" or m.startswith("copier.")]
+        relative = path.relative_to(REPO_ROOT).as_posix()
+        if not relative.startswith("wizard/engine/"):
+            assert not copier, f"{relative} imports copier: only wizard/engine may"
+        elif relative != "wizard/engine/copier_private.py":
+            assert all(m == "copier" for m in copier), f"{relative} imports a private copier module"
+
+
+def test_an_unlisted_private_name_is_refused() -> None:
+    with pytest.raises(LookupError, match="not listed"):
+        cp.private("copier._main", "Worker._ask")
+
+
+def tree(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        path.relative_to(folder).as_posix(): (path.read_bytes(), path.stat().st_mode & 0o777)
+        for path in folder.rglob("*")
+        if path.is_file()
+    }
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        {},
+        {"framework": "nestjs", "orm": "prisma", "migrations": "entrypoint"},
+        {"app_dir": "services/orders", "orm": "drizzle", "database": "sqlite", "migrations": "job"},
+    ],
+    ids=["root", "nest-prisma", "subfolder"],
+)
+def test_render_is_byte_for_byte_copiers_run_copy(given: dict[str, Any]) -> None:
+    answers = QuestionSet().resolve({"service_name": "orders-api", **given}).require_valid()
+    files = Renderer().render(answers)
+    with tempfile.TemporaryDirectory() as scratch:
+        copy_with_copier(Path(scratch) / "out", answers)
+        expected = tree(Path(scratch) / "out")
+    assert {path: (file.content, file.mode) for path, file in files.items()} == expected
+    assert list(files) == sorted(files)

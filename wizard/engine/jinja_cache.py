@@ -1,0 +1,112 @@
+"""Compiled Jinja templates kept on disk between runs, per template version.
+
+Compiling the template's files and partials is most of a first render. Jinja's
+`FileSystemBytecodeCache` stores each compiled template; its default key includes the
+template's file name, which for copier is a fresh temporary clone on every run, so the
+key here is the template's name inside the template instead. Jinja checks each entry
+against a checksum of the source (and its own version), so an edited template file is
+recompiled, never served stale.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import marshal
+import os
+import sys
+from functools import cache
+from pathlib import Path
+from types import CodeType
+from typing import Any
+
+import jinja2
+from jinja2 import Environment, FileSystemBytecodeCache
+
+from wizard.template_repo import cache_root
+
+
+class TemplateBytecodeCache(FileSystemBytecodeCache):
+    """A bytecode cache keyed by the template's own name, not its temporary file name."""
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        """The key of a compiled template: its name inside the template."""
+        return hashlib.sha1(name.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def bytecode_cache(version: str) -> TemplateBytecodeCache | None:
+    """The cache folder of template `version` under the ndw cache, or None if it can't be made."""
+    folder = cache_root() / "jinja" / _safe(version)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None  # a read-only home: compile every time, as before
+    return TemplateBytecodeCache(str(folder))
+
+
+def _safe(version: str) -> str:
+    return "".join(c if c.isalnum() or c in ".-_+" else "_" for c in version) or "unversioned"
+
+
+class CompiledSnippets:
+    """Compiled string snippets (copier.yml's defaults, choices, `when:`), kept on disk.
+
+    Jinja compiles every `from_string` source again in each process; copier.yml holds a
+    few hundred. Their code objects are stored in one marshal file per Python and Jinja
+    version, keyed by a hash of the source, loaded once and written back at exit when new
+    ones were compiled. Templates from files use `TemplateBytecodeCache` instead.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._codes: dict[str, CodeType] = {}
+        self._dirty = False
+        try:
+            loaded = marshal.loads(path.read_bytes())
+            if isinstance(loaded, dict):
+                self._codes = loaded
+        except (OSError, ValueError, EOFError, TypeError):
+            pass  # missing or unreadable: compile as usual and write a new one
+        atexit.register(self.save)
+
+    def install(self, env: Environment) -> None:
+        """Make `env.from_string` use (and fill) this cache."""
+        original = env.compile
+        codes = self._codes
+
+        def compile_snippet(
+            source: Any, name: str | None = None, filename: str | None = None, **options: Any
+        ) -> Any:
+            if name is not None or filename is not None or options.get("raw") or not isinstance(source, str):
+                return original(source, name, filename, **options)
+            key = hashlib.sha1(f"{options}\0{source}".encode(), usedforsecurity=False).hexdigest()
+            code = codes.get(key)
+            if code is None:
+                code = codes[key] = original(source, name, filename, **options)
+                self._dirty = True
+            return code
+
+        env.compile = compile_snippet  # type: ignore[method-assign,assignment]
+
+    def save(self) -> None:
+        """Write the cache back if this process compiled new snippets (atomically)."""
+        if not self._dirty:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.path.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_bytes(marshal.dumps(self._codes))
+            partial.replace(self.path)
+            self._dirty = False
+        except OSError:
+            pass  # a read-only cache: compile again next time
+
+
+@cache
+def compiled_snippets() -> CompiledSnippets:
+    """The process's snippet cache (per ndw, Python and Jinja version)."""
+    from wizard import __version__  # noqa: PLC0415
+
+    python = "".join(map(str, sys.version_info[:2]))
+    name = f"snippets-{_safe(__version__)}-py{python}-jinja{_safe(jinja2.__version__)}.marshal"
+    return CompiledSnippets(cache_root() / "jinja" / name)
