@@ -20,9 +20,9 @@ from rich.console import Console
 
 from tests.support.image_archive import BASE, app_layers, diff_ids, write_archive, write_layer_dirs
 from wizard.cli import main
+from wizard.engine.questions import QuestionSet
+from wizard.engine.render import Renderer
 from wizard.errors import NoComposeError, NoEngineError, VerifySetupError
-from wizard.preview import Previewer
-from wizard.questions import QuestionSet
 from wizard.verify.compose import ComposeVerifier, parse_compose_ps, parse_port
 from wizard.verify.engine import Engine, detect_compose, detect_engine
 from wizard.verify.parse import parse_build_output, parse_health, parse_processes, parse_state
@@ -422,7 +422,7 @@ def test_exit_143_after_sigterm_warns_with_the_frameworks_fix(tmp_path: Path) ->
 def test_the_sigterm_fix_is_what_docker_md_says(framework: str) -> None:
     answers = {"service_name": "svc", "framework": framework, "init_system": "tini", "entry": "dist/main.js"}
     resolution = QuestionSet().resolve(answers, folder_name="svc")
-    docker_md = " ".join(Previewer().render(resolution.answers)["DOCKER.md"].text.split())
+    docker_md = " ".join(Renderer().render(resolution.answers)["DOCKER.md"].text.split())
     words = SIGTERM_FIX["nestjs" if framework == "nestjs" else "default"]
     assert words in docker_md
 
