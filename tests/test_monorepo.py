@@ -183,11 +183,11 @@ def test_several_services_and_no_choice_is_an_error(run_ndw: Run, tmp_path: Path
             "package_manager_version: '1.22.22' is not allowed; yarn 1 cannot install one workspace's",
         ),
         (
-            ["--service", "apps/api", "--defaults", "--set", "orm=prisma"],
-            "Prisma in a workspace service is not supported yet",
+            ["--service", "apps/api", "--defaults", "--set", "orm=drizzle", "--set", "orm_dir=packages/shared"],
+            "Drizzle's migrations run from the service's own folder",
         ),
     ],
-    ids=["missing-folder", "outside", "all-with-name", "workspace-yarn", "workspace-prisma"],
+    ids=["missing-folder", "outside", "all-with-name", "workspace-yarn", "drizzle-elsewhere"],
 )
 def test_bad_service_choices_exit_2_and_write_nothing(
     run_ndw: Run, tmp_path: Path, args: list[str], message: str

@@ -145,14 +145,19 @@ class Containers:
         build_args: Mapping[str, str] | None = None,
         dockerfile: Path | None = None,
         timeout: float = 900,
+        *,
+        target: str | None = None,
     ) -> BuildResult:
-        """`buildah bud --layers --isolation chroot --format docker --pull=never` CONTEXT as TAG."""
+        """`buildah bud --layers --isolation chroot --format docker --pull=never` CONTEXT as TAG
+        (the Dockerfile's last stage, or TARGET)."""
         args = ["bud", "--layers", "--force-rm", "--isolation", "chroot", "--format", "docker"]
         args += ["--pull=never", "-t", tag]
         for key, value in (build_args or {}).items():
             args += ["--build-arg", f"{key}={value}"]
         if dockerfile is not None:
             args += ["-f", str(dockerfile)]
+        if target is not None:
+            args += ["--target", target]
         args.append(str(context))
         started = time.monotonic()
         result = self.buildah(*args, check=False, timeout=timeout)

@@ -61,13 +61,16 @@ def _service_name(app: App, root: Path, found: Detection) -> None:
         found.propose("service_name", slug, source)
 
 
-def _read_app(app: App, found: Detection) -> None:
-    """Framework, data, build and entry, and the runtime checks of the app in `app`."""
+def _read_app(app: App, found: Detection, elsewhere: tuple[App, ...] = ()) -> None:
+    """Framework, data, build and entry, and the runtime checks of the app in `app`.
+
+    `elsewhere`: a workspace service's packages and root, where its ORM schema may live.
+    """
     manager = str(found.values().get("package_manager", "npm"))
     framework = detect_framework(app, found)
     detect_labels(app, found)
     detect_install_inputs(app, found, manager)
-    detect_data(app, found)  # first: Prisma 7's generated client is a tsc input
+    detect_data(app, found, elsewhere)  # first: Prisma 7's generated client is a tsc input
     detect_build_and_entry(app, found, framework, manager)
     detect_native(app, found)
     detect_port(app, found)
@@ -98,7 +101,7 @@ def _read_nest_app(root: Path, service: ServiceCandidate, found: Detection, mana
     if service.entry:
         found.propose("entry", service.entry, service.entry_source)
     framework = detect_framework(workspace_root, found)
-    detect_data(workspace_root, found)
+    detect_data(workspace_root, found, (workspace_root,))
     detect_native(workspace_root, found)
     detect_port(code, found)
     detect_health_path(code, found, framework)
@@ -172,7 +175,7 @@ def detect_service(root: Path, service: ServiceCandidate) -> Detection:
         )
     else:
         found.propose("build_command", "", f"no build script in {service.name} or the packages it uses")
-    _read_app(app, found)
+    _read_app(app, found, (*(App(root / folder, folder) for folder in service.shared), workspace_root))
     return found
 
 
