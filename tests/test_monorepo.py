@@ -183,7 +183,7 @@ def test_several_services_and_no_choice_is_an_error(run_ndw: Run, tmp_path: Path
             "package_manager_version: '1.22.22' is not allowed; yarn 1 cannot install one workspace's",
         ),
         (
-            ["--service", "apps/api", "--defaults", "--set", "orm=drizzle", "--set", "orm_dir=packages/shared"],
+            ["--service", "apps/api", "--defaults", "--set", "orm=drizzle", "--set", "orm_dir=packages/lib"],
             "Drizzle's migrations run from the service's own folder",
         ),
     ],
