@@ -123,7 +123,8 @@ def test_prisma6_runtime_has_openssl_for_the_query_engine(prisma6: BuiltApp, eng
 
 def test_prisma6_image_ships_no_prisma_cli(prisma6: BuiltApp, engine: Containers) -> None:
     # `-e` follows links: npm's prune may leave node_modules/.bin/prisma dangling, never working.
-    script = "cd /app/node_modules && for p in prisma .bin/prisma @prisma/engines; do [ -e $p ] && echo $p; done; true"
+    paths = "prisma .bin/prisma @prisma/engines"
+    script = f"cd /app/node_modules && for p in {paths}; do [ -e $p ] && echo $p; done; true"
     assert _sh(engine, prisma6.tag, script) == ""
 
 
