@@ -230,6 +230,10 @@ def test_prisma7_config_in_the_service_queries_and_stops(
     """npm: apps/accounts has prisma.config.ts and a prisma-client generator (Prisma 7)."""
     accounts = _workspace_service("npm-orm-services", "apps/accounts", engine, orm_root)
     assert accounts.answers["schema_path"] == "prisma.config.ts"
+    # npm keeps the CLI as @prisma/client's optional peer even with --omit=dev: the image drops it.
+    paths = "prisma @prisma/engines @prisma/studio-core"
+    script = f"cd /app/node_modules && for p in {paths}; do [ -e $p ] && echo $p; done; true"
+    assert _sh(engine, accounts.build.tag, script) == ""
     url = _database(postgres, "accounts", accounts.repo / "apps/accounts" / PRISMA_INIT)
     name = f"ndw-e2e-orm-accounts-{os.getpid()}"
     _serve(engine, started, accounts.build.tag, name, port=accounts.port, url=url)
