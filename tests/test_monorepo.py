@@ -177,11 +177,11 @@ def test_several_services_and_no_choice_is_an_error(run_ndw: Run, tmp_path: Path
         (["--service", "../elsewhere", "--defaults"], "--service: '../elsewhere' is not a folder of"),
         (["--all-services", "--set", "service_name=x"], "--all-services: app_dir and service_name differ"),
         (
-            ["--service", "apps/api", "--defaults", "--set", "orm=prisma"],
-            "Prisma in a workspace service is not supported yet",
+            ["--service", "apps/api", "--defaults", "--set", "orm=drizzle", "--set", "orm_dir=packages/lib"],
+            "Drizzle's migrations run from the service's own folder",
         ),
     ],
-    ids=["missing-folder", "outside", "all-with-name", "workspace-prisma"],
+    ids=["missing-folder", "outside", "all-with-name", "drizzle-elsewhere"],
 )
 def test_bad_service_choices_exit_2_and_write_nothing(
     run_ndw: Run, tmp_path: Path, args: list[str], message: str

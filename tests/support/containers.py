@@ -147,8 +147,10 @@ class Containers:
         timeout: float = 900,
         *,
         secrets: Mapping[str, Path] | None = None,
+        target: str | None = None,
     ) -> BuildResult:
-        """`buildah bud --layers --isolation chroot --format docker --pull=never` CONTEXT as TAG.
+        """`buildah bud --layers --isolation chroot --format docker --pull=never` CONTEXT as TAG
+        (the Dockerfile's last stage, or TARGET).
 
         SECRETS: BuildKit secrets (`--secret id=ID,src=PATH`) for `RUN --mount=type=secret`.
         """
@@ -160,6 +162,8 @@ class Containers:
             args += ["-f", str(dockerfile)]
         for secret_id, path in (secrets or {}).items():
             args += ["--secret", f"id={secret_id},src={path}"]
+        if target is not None:
+            args += ["--target", target]
         args.append(str(context))
         started = time.monotonic()
         result = self.buildah(*args, check=False, timeout=timeout)

@@ -321,28 +321,28 @@ def image_with_env(base: str, env: dict[str, str], name: str, engine: Containers
     tag = f"localhost/{name}:{base.rsplit(':', 1)[-1]}"
     base_id = engine.podman("image", "inspect", base, "--format", "{{.Id}}").stdout.strip()
     with _locked(f"image-{name}-{tag.rsplit(':', 1)[-1]}"):
-        if engine.image_exists(tag) and _label(engine, tag, "org.ndw.e2e.base") == base_id:
+        lines = " ".join(f"{key}={value}" for key, value in env.items())
+        key = f"{base_id}+{lines.replace(' ', '+')}"  # a changed ENV rebuilds the image
+        if engine.image_exists(tag) and _label(engine, tag, "org.ndw.e2e.base") == key:
             return tag
         with tempfile.TemporaryDirectory(dir=cache_dir(), prefix=f"{name}-") as tmp:
-            lines = " ".join(f"{key}={value}" for key, value in env.items())
-            (Path(tmp) / "Dockerfile").write_text(
-                f"FROM {base}\nENV {lines}\nLABEL org.ndw.e2e.base={base_id}\n"
-            )
+            (Path(tmp) / "Dockerfile").write_text(f"FROM {base}\nENV {lines}\nLABEL org.ndw.e2e.base={key}\n")
             engine.build(Path(tmp), tag)
     return tag
 
 
 def prisma_offline_image(major: int, engine: Containers | None = None) -> str:
-    """The Node stand-in plus PRISMA_SCHEMA_ENGINE_BINARY=/bin/true.
+    """The Node stand-in plus PRISMA_SCHEMA_ENGINE_BINARY and PRISMA_QUERY_ENGINE_LIBRARY at /bin/true.
 
-    Prisma's engine host is unreachable here; with that variable set `prisma generate` (and
-    @prisma/engines' install script) skip the download. Tests pass this image as NODE_IMAGE so
-    the generated Dockerfile itself stays unchanged.
+    Prisma's engine host is unreachable here; with those variables set `prisma generate` (and
+    @prisma/engines' install script) skip the download. Prisma 5/6's prisma-client-js copies the
+    query-engine stand-in into the generated client, which is fine until a query loads it.
+    Tests pass this image as NODE_IMAGE so the generated Dockerfile itself stays unchanged.
     """
     engine = engine or Containers()
     return image_with_env(
         node_base_image(major, engine=engine),
-        {"PRISMA_SCHEMA_ENGINE_BINARY": "/bin/true"},
+        {"PRISMA_SCHEMA_ENGINE_BINARY": "/bin/true", "PRISMA_QUERY_ENGINE_LIBRARY": "/bin/true"},
         "node-prisma-offline",
         engine,
     )

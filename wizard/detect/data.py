@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from wizard.detect.app import App
@@ -83,12 +84,41 @@ def _string_field(text: str, key: str) -> str | None:
     return match.group(2) if match else None
 
 
-def detect_data(app: App, found: Detection) -> None:
-    """Prisma, else Drizzle, else plain drivers; then Redis."""
+PRISMA_CONFIGS = ("prisma.config.ts", "prisma.config.mts", "prisma.config.js", "prisma.config.mjs")
+
+
+def _has_orm_files(app: App) -> bool:
+    """A Prisma schema or config, or a Drizzle config, in the app's own folder."""
     if app.has("@prisma/client", "prisma"):
-        _prisma(app, found)
-    elif app.has("drizzle-orm"):
-        _drizzle(app, found)
+        return _prisma_schema(app) is not None
+    return app.has("drizzle-orm") is not None and _drizzle_config(app) is not None
+
+
+def orm_home(app: App, elsewhere: Sequence[App]) -> App:
+    """Where a workspace service's ORM lives: the service itself, else the first of `elsewhere`
+    (its workspace packages, then the repository root) holding a Prisma schema or Drizzle config."""
+    if _has_orm_files(app):
+        return app
+    return next((other for other in elsewhere if _has_orm_files(other)), app)
+
+
+def detect_data(app: App, found: Detection, elsewhere: Sequence[App] = ()) -> None:
+    """Prisma, else Drizzle, else plain drivers; then Redis.
+
+    `elsewhere` (workspace services, Nest monorepo apps): the packages and the root where the
+    schema or config may live instead; the folder found is proposed as orm_dir.
+    """
+    home = orm_home(app, elsewhere)
+    if elsewhere or home is not app:
+        found.propose(
+            "orm_dir",
+            home.prefix or ".",
+            f"{home.prefix or 'the repository root'} holds the Prisma schema or Drizzle config",
+        )
+    if home.has("@prisma/client", "prisma"):
+        _prisma(home, found)
+    elif home.has("drizzle-orm"):
+        _drizzle(home, found)
     else:
         found.propose("orm", "none", f"{app.label('package.json')}: no prisma or drizzle-orm dependency")
         if app.has("knex"):
@@ -158,7 +188,7 @@ def _redis_guard(app: App, client: str) -> tuple[str, str] | None:
 
 def _prisma_schema(app: App) -> tuple[str, str] | None:
     """(schema file or folder, why) from prisma.config.ts, package.json#prisma.schema or the defaults."""
-    for config in ("prisma.config.ts", "prisma.config.mts", "prisma.config.js", "prisma.config.mjs"):
+    for config in PRISMA_CONFIGS:
         text = app.text(config)
         if text and (schema := _string_field(text, "schema")):
             return clean_rel(schema), f"{app.label(config)} schema: {schema}"
@@ -181,14 +211,7 @@ def _prisma_text(app: App, schema: str) -> str:
 def _prisma(app: App, found: Detection) -> None:
     package = app.has("@prisma/client", "prisma") or "prisma"
     found.propose("orm", "prisma", app.dep_source(package))
-    config = next(
-        (
-            c
-            for c in ("prisma.config.ts", "prisma.config.mts", "prisma.config.js", "prisma.config.mjs")
-            if app.exists(c)
-        ),
-        None,
-    )
+    config = next((c for c in PRISMA_CONFIGS if app.exists(c)), None)
     located = _prisma_schema(app)
     if config:
         found.propose("schema_path", config, app.label(config))
@@ -236,10 +259,36 @@ def _prisma(app: App, found: Detection) -> None:
     else:
         folder = f"{schema_dir}/migrations" if schema_dir else "migrations"
         found.propose("migrations_dir", folder, f"next to {label} (Prisma's default)")
+    _prisma_generator(app, found, text, label, schema_dir)
+
+
+def _prisma_generator(app: App, found: Detection, text: str, label: str, schema_dir: str) -> None:
+    """Where the client is generated, and whether it loads the Rust query engine (OpenSSL)."""
     for generator in re.finditer(r"generator\s+(\w+)\s*\{([^}]*)\}", text):
         body = generator.group(2)
         kind = re.search(r"""provider\s*=\s*["']([\w-]+)["']""", body)
         output = re.search(r"""\boutput\s*=\s*["']([^"']+)["']""", body)
+        engine = re.search(r"""\bengineType\s*=\s*["'](\w+)["']""", body)
+        where = f"{label} generator {generator.group(1)}"
+        if kind and kind.group(1) == "prisma-client-js":
+            found.propose(
+                "prisma_client",
+                "sources" if output else "node_modules",
+                f"{where}: prisma-client-js, output {output.group(1)}"
+                if output
+                else f"{where}: prisma-client-js with the default output (node_modules/.prisma/client)",
+            )
+            client_engine = bool(engine and engine.group(1) == "client")
+            found.propose(
+                "prisma_query_engine",
+                not client_engine,
+                f'{where}: engineType = "client" (a driver adapter, no query engine)'
+                if client_engine
+                else f"{where}: prisma-client-js loads the Rust query engine (needs OpenSSL)",
+            )
+        elif kind and kind.group(1) == "prisma-client":
+            found.propose("prisma_client", "sources", f"{where}: prisma-client (Prisma 7)")
+            found.propose("prisma_query_engine", False, f"{where}: prisma-client has no query engine")
         if kind and kind.group(1) == "prisma-client" and output:
             folder = os.path.normpath(Path(schema_dir) / output.group(1))
             if not folder.startswith(".."):

@@ -63,14 +63,17 @@ def _service_name(app: App, root: Path, found: Detection) -> None:
         found.propose("service_name", slug, source)
 
 
-def _read_app(app: App, found: Detection) -> None:
-    """Framework, data, build and entry, and the runtime checks of the app in `app`."""
+def _read_app(app: App, found: Detection, elsewhere: tuple[App, ...] = ()) -> None:
+    """Framework, data, build and entry, and the runtime checks of the app in `app`.
+
+    `elsewhere`: a workspace service's packages and root, where its ORM schema may live.
+    """
     manager = str(found.values().get("package_manager", "npm"))
     framework = detect_framework(app, found)
     detect_labels(app, found)
     detect_install_inputs(app, found, manager)
     detect_siblings(app, found)
-    detect_data(app, found)  # first: Prisma 7's generated client is a tsc input
+    detect_data(app, found, elsewhere)  # first: Prisma 7's generated client is a tsc input
     detect_build_and_entry(app, found, framework, manager)
     detect_runtime_files(app, found)
     detect_native(app, found)
@@ -103,7 +106,7 @@ def _read_nest_app(root: Path, service: ServiceCandidate, found: Detection, mana
     if service.entry:
         found.propose("entry", service.entry, service.entry_source)
     framework = detect_framework(workspace_root, found)
-    detect_data(workspace_root, found)
+    detect_data(workspace_root, found, (workspace_root,))
     detect_native(workspace_root, found)
     detect_port(code, found)
     detect_health_path(code, found, framework)
@@ -186,7 +189,7 @@ def detect_service(root: Path, service: ServiceCandidate) -> Detection:
         found.propose("build_command", "", f"no build script in {service.name} or the packages it uses")
     # The install runs at the workspace root: its patches/ and .yarn/plugins are the inputs.
     detect_install_inputs(workspace_root, found, manager)
-    _read_app(app, found)
+    _read_app(app, found, (*(App(root / folder, folder) for folder in service.shared), workspace_root))
     return found
 
 
