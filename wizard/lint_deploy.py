@@ -43,7 +43,10 @@ def deploy_files(root: Path, answers: Mapping[str, Any]) -> dict[str, list[Path]
     candidates = {
         "github": [root / ".github" / "workflows" / f"{name}-image.yml"],
         "gitlab": [root / ".gitlab" / "ci" / f"{name}-image.gitlab-ci.yml"],
-        "kubernetes": [root / "deploy" / "kubernetes" / name / "kustomization.yaml"],
+        "kubernetes": [
+            root / "deploy" / "kubernetes" / name / "kustomization.yaml",
+            root / "deploy" / "kubernetes" / name / "migrate" / "kustomization.yaml",
+        ],
     }
     return {kind: [path for path in paths if name and path.is_file()] for kind, paths in candidates.items()}
 
