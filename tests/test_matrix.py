@@ -204,6 +204,35 @@ EXTRAS: tuple[dict[str, Any], ...] = (
         "package_manager_version": "10.18.3",
         "entry": "dist/index.js",
     },
+    # Development target: no build step, NestJS's watcher, another build step, Prisma, subfolder.
+    {"dev_target": True},
+    {
+        "dev_target": True,
+        "framework": "nestjs",
+        "orm": "prisma",
+        "migrations": "job",
+        "package_manager": "pnpm",
+        "package_manager_version": "10.18.3",
+    },
+    {
+        "dev_target": True,
+        "build_command": "npm run build",
+        "entry": "dist/server.js",
+        "node_flags": "--enable-source-maps",
+        "uid": 4321,
+        "image_flavor": "alpine",
+        "orm": "drizzle",
+        "redis": True,
+    },
+    {
+        "dev_target": True,
+        "app_dir": "services/orders",
+        "image_flavor": "distroless",
+        "init_system": "docker-init",
+        "orm": "drizzle",
+        "migrations": "job",
+        "lockfile_committed": False,
+    },
     # Kubernetes manifests: probes from the health path or the port, secrets, SQLite, HPA, migrations.
     {"kubernetes": True, "kubernetes_hpa": True, "orm": "drizzle", "redis": True, "migrations": "job"},
     {
@@ -351,7 +380,7 @@ def kind_of(path: str) -> str | None:
         return "dockerfile"
     if name.endswith(".sh"):
         return "shell"
-    if name == "compose.yaml":
+    if name in ("compose.yaml", "compose.dev.yaml"):
         return "compose"
     if name.endswith(".mjs"):
         return "javascript"
