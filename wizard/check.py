@@ -76,8 +76,8 @@ def run_check(path: Path, repo: TemplateRepo, service: str | None = None) -> Che
     data = read_answers_file(root, answers_file)
     report = CheckReport(str(path), str(data.get("_commit") or "(none)"), repo.ref)
     service_dir = root / str(data.get("app_dir") or ".")
-    report.lint = [_finding_dict(finding, root) for finding in _lint(service_dir)]
     answers = {key: value for key, value in data.items() if not str(key).startswith("_")}
+    report.lint = [_finding_dict(finding, root) for finding in _lint(service_dir, root, answers)]
     problems = stored_problems(answers, root.name)
     if problems:
         report.render_error = f"invalid in {answers_file}: " + "; ".join(str(p) for p in problems)
@@ -91,10 +91,12 @@ def run_check(path: Path, repo: TemplateRepo, service: str | None = None) -> Che
     return report
 
 
-def _lint(root: Path) -> list[Any]:
+def _lint(service_dir: Path, root: Path, answers: dict[str, Any]) -> list[Any]:
+    """The service folder's files, and its deploy outputs elsewhere in the repository (#16)."""
     from wizard.lint import lint_scaffold  # noqa: PLC0415
+    from wizard.lint_deploy import lint_deploy  # noqa: PLC0415
 
-    return list(lint_scaffold(root))
+    return [*lint_scaffold(service_dir), *lint_deploy(root, answers)]
 
 
 def _finding_dict(finding: Any, root: Path) -> dict[str, Any]:

@@ -18,7 +18,13 @@ from typing import Any
 
 from wizard.errors import WizardError
 
-COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+COMPOSE_NAMES = (
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+    "compose.dev.yaml",
+)
 SHELL_NAMES = ("docker-entrypoint.sh",)
 
 

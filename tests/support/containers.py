@@ -18,8 +18,9 @@ from pathlib import Path
 
 CACHE_ENV = "NDW_E2E_CACHE"
 DEFAULT_CACHE = Path("/var/tmp/ndw-e2e")
-TOOLS = ("buildah", "podman", "runc", "debootstrap", "npm")  # npm: `npm pack` fetches Node for the stand-ins
-APT_PACKAGES = ("buildah", "podman", "runc", "debootstrap", "uidmap", "fuse-overlayfs", "npm")
+# npm: `npm pack` fetches Node for the stand-ins; catatonit: the pause image of `podman kube play`.
+TOOLS = ("buildah", "podman", "runc", "debootstrap", "npm", "catatonit")
+APT_PACKAGES = ("buildah", "podman", "runc", "debootstrap", "uidmap", "fuse-overlayfs", "npm", "catatonit")
 
 _CONTAINERS_CONF = """[containers]
 default_ulimits = []

@@ -16,6 +16,7 @@ from wizard.detect.labels import detect_labels
 from wizard.detect.model import Detection
 from wizard.detect.native import approve_builds, detect_native
 from wizard.detect.network import check_listen, detect_health_path, detect_port
+from wizard.detect.platform import detect_ci
 from wizard.detect.runfiles import detect_runtime_files
 from wizard.detect.runtime import detect_node_version, detect_package_manager
 from wizard.detect.services import ServiceCandidate, detect_services, service_folders, workspace_patterns
@@ -118,6 +119,7 @@ def _read_nest_app(root: Path, service: ServiceCandidate, found: Detection, mana
 def detect_service(root: Path, service: ServiceCandidate) -> Detection:
     """Propose answers for one service of a multi-service repository (`detect_services`)."""
     found = Detection()
+    detect_ci(root, found)
     app = App(root / service.path, service.path) if service.path != "." else App(root)
     found.propose("app_dir", service.path, service.evidence)
     slug = service_slug(service.name)
@@ -200,6 +202,7 @@ def detect(root: Path, app_dir: str | None = None) -> Detection:
     without it the app is the root, or the one service folder below a root with no package.json.
     """
     found = Detection()
+    detect_ci(root, found)
     folder = clean_rel(app_dir or "")
     app = App(root / folder, folder) if folder else _locate(root, found)
     if not app.manifest:
