@@ -72,6 +72,15 @@ class _Builds:
         return self.done[name]
 
 
+@pytest.fixture
+def started(engine: Containers) -> Iterator[list[str]]:
+    """Names of containers a test starts (append them); removed afterwards, pass or fail."""
+    names: list[str] = []
+    yield names
+    for name in names:
+        engine.remove_container(name)
+
+
 @pytest.fixture(scope="session")
 def builds(engine: Containers, tmp_path_factory: pytest.TempPathFactory) -> _Builds:
     """Session-wide cache of built fixture apps: `builds.get(name)`."""

@@ -11,7 +11,6 @@ import os
 import socket
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 
 import pytest
 
@@ -41,15 +40,6 @@ def quotes(builds: _Builds) -> BuiltApp:
 def accounts(builds: _Builds) -> BuiltApp:
     """Fastify + bcrypt 6 on pnpm 11 with no build-approval list and no engines."""
     return builds.get("fastify-bcrypt-pnpm")
-
-
-@pytest.fixture
-def started(engine: Containers) -> Iterator[list[str]]:
-    """Names of containers a test starts; removed afterwards."""
-    names: list[str] = []
-    yield names
-    for name in names:
-        engine.remove_container(name)
 
 
 def test_views_and_static_files_ship_and_serve(

@@ -20,7 +20,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,15 +34,6 @@ from tests.support.rootfs import prisma_offline_image
 MONOREPOS = Path(__file__).parents[1] / "fixtures" / "monorepos"
 # The committed Prisma migration each fixture's schema starts from.
 PRISMA_INIT = "prisma/migrations/20260101000000_init/migration.sql"
-
-
-@pytest.fixture
-def started(engine: Containers) -> Iterator[list[str]]:
-    """Names of containers a test starts; removed afterwards."""
-    names: list[str] = []
-    yield names
-    for name in names:
-        engine.remove_container(name)
 
 
 def _sh(engine: Containers, image: str, script: str) -> str:

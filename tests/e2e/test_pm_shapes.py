@@ -25,7 +25,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,15 +75,6 @@ def build_service(
         )  # fmt: skip
         _built[key] = Built(repo, service, answers, result)
     return _built[key]
-
-
-@pytest.fixture
-def started(engine: Containers) -> Iterator[list[str]]:
-    """Names of containers a test starts; removed afterwards."""
-    names: list[str] = []
-    yield names
-    for name in names:
-        engine.remove_container(name)
 
 
 def run_and_stop(engine: Containers, built: Built, started: list[str], path: str) -> dict[str, object]:

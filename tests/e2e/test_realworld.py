@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 
 import pytest
 
@@ -36,15 +35,6 @@ def noroute(builds: _Builds) -> BuiltApp:
 
 def _cmd(engine: Containers, tag: str) -> list[str]:
     return list(json.loads(engine.inspect(tag, "{{json .Config.Cmd}}")))
-
-
-@pytest.fixture
-def started(engine: Containers) -> Iterator[list[str]]:
-    """Names of containers a test starts; removed afterwards."""
-    names: list[str] = []
-    yield names
-    for name in names:
-        engine.remove_container(name)
 
 
 def test_no_lockfile_installs_unfrozen_and_says_so(nolock: BuiltApp, engine: Containers) -> None:
