@@ -188,6 +188,8 @@ class MainScreen(Screen[None]):
         """On the UI loop: show the render unless newer answers came meanwhile (then render those)."""
         generation, answers, plan, error = message.generation, message.answers, message.plan, message.error
         self._rendering = False
+        if not self.is_attached:  # the app is quitting: a render that lands now has no screen to show on
+            return
         if generation == self._generation:
             pane = self.query_one(PreviewPane)
             if plan is None:

@@ -75,6 +75,8 @@ class PreviewPane(Vertical):
         for index, path in enumerate(paths):
             if path in self.paths:
                 continue
+            if not tabs.is_attached:  # quit while the tabs were being changed: nothing left to show
+                return
             tab = Tab(PREFERRED.get(path, path), id=self._tab_id(path))
             if index:  # tabs before this one are in place already
                 await tabs.add_tab(tab, after=self._tab_id(paths[index - 1]))
