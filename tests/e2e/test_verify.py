@@ -21,21 +21,12 @@ import pytest
 from tests.e2e.conftest import APPS
 from tests.support.containers import Containers
 from tests.support.postgres import PostgresServer
+from tests.test_verify import IMAGE_CHECKS
 from wizard.verify.engine import Engine
 from wizard.verify.steps import Options, Verifier
 from wizard.verify.target import load_target
 
 APP = "fastify-yarn"
-IMAGE_CHECKS = [
-    "image",
-    "entry",
-    "secrets",
-    "dev-dependencies",
-    "sources",
-    "tests",
-    "caches",
-    "package-manager",
-]
 # Appended to the scaffolded copy's server: Node ignores SIGTERM, as an app without a handler
 # run as PID 1 would; only SIGKILL (after the grace period) ends it.
 IGNORE_SIGTERM = "\nprocess.removeAllListeners('SIGTERM');\nprocess.on('SIGTERM', () => {});\n"
