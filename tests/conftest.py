@@ -16,6 +16,21 @@ from wizard.cli import main
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 _OWN_CACHE: list[str] = []
+# The quick loop (`pytest -m quick -n auto`, under a minute): detection, questions, the engine,
+# planning and writing, lint, the service picker. Everything that builds images, starts
+# engines or walks the whole answer matrix stays out.
+QUICK_MODULES = frozenset(
+    {
+        "test_detect",
+        "test_detect_apps",
+        "test_questions",
+        "test_engine",
+        "test_init",
+        "test_lint",
+        "test_picker",
+    }
+)
+_SLOW_MARKERS = frozenset({"e2e", "compose", "oracle"})
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -27,6 +42,15 @@ def pytest_configure(config: pytest.Config) -> None:
         _OWN_CACHE.append(tempfile.mkdtemp(prefix="ndw-test-cache-"))
         os.environ["NDW_CACHE_DIR"] = _OWN_CACHE[-1]
         os.environ["NDW_TEST_OWN_CACHE"] = "1"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the quick loop's tests `quick`."""
+    for item in items:
+        if Path(str(item.fspath)).stem not in QUICK_MODULES:
+            continue
+        if not any(item.get_closest_marker(name) for name in _SLOW_MARKERS):
+            item.add_marker(pytest.mark.quick)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
