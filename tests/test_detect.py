@@ -140,7 +140,7 @@ EXPECTED: dict[str, dict[str, tuple[Any, str]]] = {
     },
     "ts-no-build": {
         "build_command": (
-            "npx tsc -p tsconfig.json",
+            "npx --no-install tsc -p tsconfig.json",
             "proposed by ndw: TypeScript app (tsconfig.json) with no build script",
         ),
         "entry": (
@@ -352,7 +352,10 @@ def test_nest_monorepo_project_builder_overrides_the_root_one(tmp_path: Path) ->
 def test_ts_app_without_build_script_gets_tsc_and_a_warning() -> None:
     detection = detect(FIXTURES / "ts-no-build")
     assert warned(
-        detection, 'no "build" script', "npx tsc -p tsconfig.json", '"build": "tsc -p tsconfig.json"'
+        detection,
+        'no "build" script',
+        "npx --no-install tsc -p tsconfig.json",
+        '"build": "tsc -p tsconfig.json"',
     )
     assert not warned(detection, "TypeScript compiler is not a dependency")
 
@@ -718,7 +721,7 @@ def test_ts_node_start_is_not_type_stripping(tmp_path: Path) -> None:
     edit_manifest(app, lambda m: m.update({"scripts": {"start": "node -r ts-node/register src/index.ts"}}))
     values = detect(app).values()
     assert values["entry"] == "build/out/index.js"
-    assert values["build_command"] == "npx tsc -p tsconfig.json"
+    assert values["build_command"] == "npx --no-install tsc -p tsconfig.json"
 
 
 def test_ready_route_counts_as_health_path(tmp_path: Path) -> None:

@@ -42,7 +42,10 @@ NODE_VALUE_FLAGS = {
     "--conditions",
 }
 MAIN_CANDIDATES = ("main", "index", "server", "app")
-EXEC = {"npm": "npx", "pnpm": "pnpm exec", "yarn": "yarn"}
+# How each package manager runs a tool from the installed dependencies; npx is told never to
+# download one (the build stage has every devDependency; a missing tool should fail, not fetch).
+# The template's partials/vars.jinja holds the same map for the files it writes.
+PACKAGE_EXEC = {"npm": "npx --no-install", "pnpm": "pnpm exec", "yarn": "yarn"}
 
 
 @dataclass(frozen=True)
@@ -289,7 +292,7 @@ def _build_command(app: App, found: Detection, framework: str | None, manager: s
         if nest
         else "tsc -p " + ("tsconfig.build.json" if app.exists("tsconfig.build.json") else "tsconfig.json")
     )
-    command = f"{EXEC.get(manager, 'npx')} {tool}"
+    command = f"{PACKAGE_EXEC.get(manager, PACKAGE_EXEC['npm'])} {tool}"
     found.propose(
         "build_command",
         command,

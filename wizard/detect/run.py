@@ -8,7 +8,7 @@ from pathlib import Path
 from wizard.detect.app import App
 from wizard.detect.config import detect_config
 from wizard.detect.data import detect_data
-from wizard.detect.entry import detect_build_and_entry, detect_framework
+from wizard.detect.entry import PACKAGE_EXEC, detect_build_and_entry, detect_framework
 from wizard.detect.files import clean_rel
 from wizard.detect.inputs import detect_install_inputs
 from wizard.detect.installs import check_installs
@@ -100,9 +100,10 @@ def _read_nest_app(root: Path, service: ServiceCandidate, found: Detection, mana
     """One application of a Nest monorepo: the root's manifest, its own code (then its libraries')."""
     workspace_root = App(root)
     code = App(root, scan_only=(service.path, *service.shared))
-    runner = {"npm": "npx --no-install", "pnpm": "pnpm exec", "yarn": "yarn"}[manager]
     found.propose(
-        "build_command", f"{runner} nest build {service.name}", f"nest-cli.json project {service.name}"
+        "build_command",
+        f"{PACKAGE_EXEC[manager]} nest build {service.name}",
+        f"nest-cli.json project {service.name}",
     )
     if service.entry:
         found.propose("entry", service.entry, service.entry_source)
