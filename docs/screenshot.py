@@ -31,8 +31,6 @@ async def capture(app_dir: Path) -> str:
     async with app.run_test(size=SIZE) as pilot:
         app.theme = "textual-dark"
         await pilot.pause()
-        app.clear_notifications()  # detection warnings are toasts that would cover the preview
-        await pilot.pause()
         return app.export_screenshot(title="ndw init: examples/orders-api")
 
 

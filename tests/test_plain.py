@@ -7,6 +7,7 @@ instead of hard-coding it.
 
 from __future__ import annotations
 
+import io
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,10 +19,11 @@ from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.input.base import PipeInput
 from prompt_toolkit.output import DummyOutput
+from prompt_toolkit.output.plain_text import PlainTextOutput
 
 from tests.test_init import tree_state
 from wizard.errors import Interrupted
-from wizard.prompts import ask_plain
+from wizard.prompts import ask_plain, summary
 from wizard.session import Session
 from wizard.worker import Worker
 
@@ -29,8 +31,11 @@ Run = Callable[..., tuple[int, str, str]]
 ENTER, UP, DOWN, KILL_LINE, CTRL_C = "\r", "\x1b[A", "\x1b[B", "\x15", "\x03"
 
 
-def keys_for(worker: Worker, wanted: dict[str, Any], detours: dict[str, list[Any]] | None = None) -> str:
-    """Key presses that answer every prompt with `wanted` (default where not given).
+def keys_for(
+    worker: Worker, wanted: dict[str, Any], detours: dict[str, list[Any]] | None = None, then: str = ENTER
+) -> str:
+    """Key presses that answer every prompt with `wanted` (default where not given), then
+    `then` at the last step (Enter: its first choice, write the files).
 
     `detours` lists values typed (and refused) before the wanted one.
     """
@@ -45,7 +50,7 @@ def keys_for(worker: Worker, wanted: dict[str, Any], detours: dict[str, list[Any
         for attempt in [*detours.get(name, []), value]:
             keys.append(_answer(question, attempt))
         so_far[name] = value
-    return "".join(keys)
+    return "".join(keys) + then
 
 
 def _answer(question: Any, value: Any) -> str:
@@ -168,4 +173,56 @@ def test_declining_to_replace_writes_nothing(app: Path, pipe: PipeInput, run_ndw
     pipe.send_text(keys_for(worker, {}) + "n")
     with pytest.raises(Exception, match="declined"):
         ask_plain(Session(worker, {}))
+    assert tree_state(app) == before
+
+
+# The last step: a summary of the answers, then write / change an answer / quit ------------
+
+
+def asked_names(session: Session) -> list[str]:
+    """The questions plain mode asks, in the order the "Which answer?" list shows them."""
+    return [q.name for q in session.resolution.questions if q.applies and not q.hidden]
+
+
+def test_plain_mode_ends_with_a_summary_in_choice_titles(app: Path) -> None:
+    """The answers are listed before anything is written, values as copier.yml titles them."""
+    worker = Worker(app)
+    wanted = {"framework": "nestjs", "redis": True}
+    shown = io.StringIO()
+    with create_pipe_input() as own_input:
+        own_input.send_text(keys_for(worker, wanted))
+        settled = ask_plain(Session(worker, {}), input=own_input, output=PlainTextOutput(shown))
+    assert settled.answers == worker.resolve(wanted).require_valid()
+    text = shown.getvalue()
+    assert "Your answers:" in text
+    listing = text[text.rindex("Your answers:") :]
+    lines = {line.split()[0]: line for line in listing.splitlines()[1:] if line.startswith("  ")}
+    session = Session(worker, wanted)
+    assert set(asked_names(session)) <= set(lines)  # every question asked has its line
+    assert "  NestJS  (your answer)" in lines["framework"]  # the title, not the value `nestjs`
+    assert "  yes  (your answer)" in lines["redis"]
+    assert "Write these answers?" in listing  # the confirm comes after the summary
+
+
+def test_summary_step_goes_back_to_change_an_answer(app: Path, pipe: PipeInput) -> None:
+    worker = Worker(app)
+    session = Session(worker, {})
+    change_port = (
+        DOWN + ENTER + DOWN * asked_names(session).index("port") + ENTER + KILL_LINE + "5000" + ENTER
+    )
+    pipe.send_text(keys_for(worker, {}, then=change_port + ENTER))
+    settled = ask_plain(session)
+    assert settled.answers == worker.resolve({"port": 5000}).require_valid()
+    assert "Your answers:" in summary(session) and "5000  (your answer)" in summary(session)
+
+
+def test_summary_step_quit_writes_nothing_and_exits_130(
+    app: Path, pipe: PipeInput, run_ndw: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("wizard.console.stdout_is_terminal", lambda: True)
+    before = tree_state(app)
+    pipe.send_text(keys_for(Worker(app), {}, then=DOWN + DOWN + ENTER))
+    status, _, err = run_ndw("init", app, "--plain")
+    assert status == 130
+    assert "Nothing was written" in err
     assert tree_state(app) == before

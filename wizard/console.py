@@ -39,6 +39,11 @@ def print_warnings(warnings: list[str]) -> None:
             console.print(f"[yellow]warning:[/] {warning}")
 
 
+def print_note(text: str) -> None:
+    """A note for the person at the terminal, on stderr."""
+    _console(stderr=True).print(f"[yellow]note:[/] {text}")
+
+
 def _print_diff(console: Console, diff: str) -> None:
     from rich.syntax import Syntax  # noqa: PLC0415
 

@@ -2,7 +2,9 @@
 
 Each answer is re-resolved through `Worker.resolve()`, so later defaults, choices and
 `when:` follow it, and every answer is checked by copier.yml's own validators (the
-prompt says why and asks again). Ctrl-C or end of input anywhere writes nothing.
+prompt says why and asks again). The last step, like the TUI's write step, shows every
+answer and asks: write, change an answer, or quit. Ctrl-C or end of input anywhere
+writes nothing.
 """
 
 from __future__ import annotations
@@ -16,26 +18,92 @@ from prompt_toolkit.output import Output
 from wizard.disk.plan import Plan
 from wizard.engine.questions import ResolvedQuestion
 from wizard.errors import Interrupted, WizardError
-from wizard.session import Session, Settled, origin_text
+from wizard.session import Session, Settled, origin_text, value_text
 
 
 class Declined(WizardError):
     """The person chose not to replace existing files; nothing was written."""
 
 
+# The choices of the last step.
+WRITE, CHANGE, QUIT = "write", "change", "quit"
+
+
 def ask_plain(session: Session, *, input: Input | None = None, output: Output | None = None) -> Settled:
-    """Ask every applicable question in order, then confirm replacing differing files."""
+    """Ask every applicable question in order, show the answers, then write, change one, or quit."""
     io: dict[str, Any] = {"input": input, "output": output} if input is not None else {}
     try:
         for name in [question.name for question in session.resolution.questions]:
             question = session.resolution.by_name()[name]
             if question.applies and not question.hidden:
-                session.set(name, _ask_until_valid(session, question, io))
-        answers = session.resolution.require_valid()
-        plan = session.worker.plan(answers)
-        return Settled(answers, force=_confirm_replacing(plan, io), plan=plan)
+                _record(session, question, _ask_until_valid(session, question, io))
+        while True:
+            answers = session.resolution.require_valid()
+            _print(summary(session), io)
+            step = _ask_next_step(io)
+            if step == QUIT:
+                raise Interrupted("quit without writing", hint="Nothing was written.")
+            if step == CHANGE:
+                question = _ask_which(session, io)
+                _record(session, question, _ask_until_valid(session, question, io))
+                continue
+            plan = session.worker.plan(answers)
+            return Settled(answers, force=_confirm_replacing(plan, io), plan=plan)
     except (KeyboardInterrupt, EOFError) as stop:
         raise Interrupted("interrupted", hint="Nothing was written.") from stop
+
+
+def _record(session: Session, question: ResolvedQuestion, answer: Any) -> None:
+    """Keep an answer that differs from the value offered; an accepted default or detected
+    value stays one, so it follows an earlier answer changed at the last step."""
+    offered = question.value
+    if not (question.choices or question.type == "bool"):
+        offered = "" if offered is None else str(offered)  # text prompts return text
+    if session.is_edited(question.name) or question.origin == "missing" or answer != offered:
+        session.set(question.name, answer)
+
+
+def _asked(session: Session) -> list[ResolvedQuestion]:
+    """The questions a person answers (applicable, not detection-fed), in copier.yml order."""
+    return [q for q in session.resolution.questions if q.applies and not q.hidden]
+
+
+def summary(session: Session) -> str:
+    """Every answer the files are written from, as people read it, and where it came from."""
+    questions = _asked(session)
+    width = max(len(q.name) for q in questions)
+    lines = ["", "Your answers:"]
+    for question in questions:
+        value = value_text(question, question.value)
+        origin = origin_text(question, session.is_edited(question.name))
+        lines.append(f"  {question.name:<{width}}  {value}  ({origin})")
+    return "\n".join([*lines, ""])
+
+
+def _print(text: str, io: dict[str, Any]) -> None:
+    where = {"output": io["output"]} if io else {}
+    questionary.print(text, **where)
+
+
+def _ask_next_step(io: dict[str, Any]) -> str:
+    """Write the files (the default), go back to change an answer, or quit."""
+    choices = [
+        questionary.Choice(title="Write the files", value=WRITE),
+        questionary.Choice(title="Change an answer", value=CHANGE),
+        questionary.Choice(title="Quit without writing", value=QUIT),
+    ]
+    return str(questionary.select("Write these answers?", choices=choices, default=WRITE, **io).unsafe_ask())
+
+
+def _ask_which(session: Session, io: dict[str, Any]) -> ResolvedQuestion:
+    """Which answer to change, by name and current value (help as the description)."""
+    questions = _asked(session)
+    choices = [
+        questionary.Choice(title=f"{q.name}: {value_text(q, q.value)}", value=q.name, description=q.help)
+        for q in questions
+    ]
+    name = questionary.select("Which answer?", choices=choices, **io).unsafe_ask()
+    return session.resolution.by_name()[name]
 
 
 def _message(question: ResolvedQuestion, edited: bool) -> str:
@@ -72,7 +140,7 @@ def _ask_until_valid(session: Session, question: ResolvedQuestion, io: dict[str,
         if problem is None:
             return answer
         where = {"output": io["output"]} if io else {}
-        refusal = f"  ✗ {question.name}: {answer!r} is not allowed: {problem}"
+        refusal = f"  ✗ {question.name}: {value_text(question, answer)} is not allowed: {problem}"
         questionary.print(refusal, style="fg:red", **where)
 
 

@@ -52,6 +52,16 @@ class Session:
         return name in self.edits
 
 
+def value_text(question: ResolvedQuestion, value: Any) -> str:
+    """A value as people read it: its choice's title in copier.yml, yes/no, or the text."""
+    for choice in question.choices:
+        if choice.value == value and type(choice.value) is type(value):
+            return choice.label
+    if question.type == "bool":
+        return "yes" if value else "no"
+    return "(empty)" if value is None or value == "" else str(value)
+
+
 def origin_text(question: ResolvedQuestion, edited: bool) -> str:
     """Where the shown value comes from, in words."""
     if edited:

@@ -33,8 +33,6 @@ class WizardApp(App[Settled]):
     def on_mount(self) -> None:
         self.theme = terminal_theme(os.environ)
         self.push_screen(MainScreen(self.session, self.renderer))
-        for warning in self.session.worker.detection_for(self.session.given.get("app_dir")).warnings:
-            self.notify(warning, title="Detection warning", severity="warning", timeout=12)
 
 
 def default_renderer() -> Renderer:

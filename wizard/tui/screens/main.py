@@ -14,17 +14,24 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Checkbox, Footer, Input, Select, Static
 
-from wizard.errors import TemplateError
+from wizard.errors import InvalidAnswer, TemplateError, WizardError
 from wizard.session import Session, Settled
 from wizard.tui.screens.confirm import ConfirmReplace
 from wizard.tui.screens.save import SaveAnswers
 from wizard.tui.widgets.config import ConfigSection
 from wizard.tui.widgets.field import QuestionField
-from wizard.tui.widgets.preview import PreviewPane
+from wizard.tui.widgets.preview import PreviewPane, warnings_label
 
 if TYPE_CHECKING:
     from wizard.disk.plan import Plan
     from wizard.engine.render import Renderer
+
+
+def blocked_text(problems: tuple[InvalidAnswer, ...]) -> str:
+    """Why writing is blocked: the first invalid answer in full, and how many others."""
+    others = [problem.field for problem in problems[1:]]
+    more = f" · also {', '.join(others)}" if others else ""
+    return f"✗ Cannot write: {problems[0]}{more}"
 
 
 def _same(resolved: Any, shown: Any) -> bool:
@@ -47,6 +54,8 @@ class MainScreen(Screen[None]):
 
     BINDINGS = [  # noqa: RUF012 (Textual's declared class attribute)
         Binding("ctrl+w", "write", "Write", priority=True),
+        # While writing is disabled (shown dimmed), the same key says what blocks it.
+        Binding("ctrl+w", "write_blocked", show=False),
         Binding("ctrl+d", "toggle_diff", "Diff", priority=True),
         Binding("ctrl+t", "next_file", "Next file", priority=True),
         Binding("ctrl+o", "zoom", "Zoom", priority=True),
@@ -69,8 +78,10 @@ class MainScreen(Screen[None]):
         detected = sum(1 for q in resolution.questions if q.origin == "detected")
         folder = str(self.session.given.get("app_dir") or ".")
         where = self.session.worker.target.resolve().name + ("" if folder == "." else f"/{folder}")
+        warnings = self.session.worker.detection_for(self.session.given.get("app_dir")).warnings
         yield Static(
-            f"ndw · containerize [b]{escape(where)}[/b] · {detected} answers detected",
+            f"ndw · containerize [b]{escape(where)}[/b] · {detected} answers detected"
+            + (f" · {warnings_label(len(warnings))} (first tab)" if warnings else ""),
             id="title",
         )
         with Horizontal(id="body"):
@@ -85,7 +96,7 @@ class MainScreen(Screen[None]):
                         yield ConfigSection.of(resolution, id="config-section")
                     elif not question.hidden:
                         yield QuestionField(question)
-            yield PreviewPane(self.session.worker.target, id="preview")
+            yield PreviewPane(self.session.worker.target, warnings=warnings, id="preview")
         yield Static("", id="status")
         yield Footer()
 
@@ -142,8 +153,7 @@ class MainScreen(Screen[None]):
         problems = resolution.problems
         status = self.query_one("#status", Static)
         if problems:
-            names = ", ".join(problem.field for problem in problems)
-            status.update(f"✗ Cannot write yet: fix {names}")
+            status.update(escape(blocked_text(problems)))
         else:
             status.update("✓ All answers valid · Tab: next question · ^w writes the files")
         status.set_class(bool(problems), "invalid")
@@ -219,6 +229,18 @@ class MainScreen(Screen[None]):
             return None
         return True
 
+    def action_write_blocked(self) -> None:
+        """Ctrl-W while answers are invalid: say which one and why, and go to it."""
+        problems = self.session.resolution.problems
+        if not problems:
+            return
+        self.app.bell()
+        self.query_one("#status", Static).update(escape(blocked_text(problems)))
+        fields = {field.question.name: field for field in self.query(QuestionField) if field.display}
+        first = next((fields[problem.field] for problem in problems if problem.field in fields), None)
+        if first is not None and (self.focused is None or first not in self.focused.ancestors):
+            first.control.focus()
+
     def action_toggle_diff(self) -> None:
         self.query_one(PreviewPane).toggle_diff()
 
@@ -241,10 +263,16 @@ class MainScreen(Screen[None]):
         """Write, after asking if files the tool would replace exist and differ."""
         resolution = self.session.resolution
         if resolution.problems:
-            self.notify("Fix the invalid answers first.", severity="error")
+            self.action_write_blocked()
             return
         answers = resolution.answers
-        plan = self.current_plan(answers)
+        try:
+            plan = self.current_plan(answers)
+        except WizardError as failure:
+            self.app.bell()
+            self.query_one("#status", Static).update(escape(f"✗ Cannot write: {failure.message}"))
+            self.query_one("#status", Static).add_class("invalid")
+            return
         if not plan.replaced:
             self.app.exit(Settled(answers, force=False, plan=plan))
             return

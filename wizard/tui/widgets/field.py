@@ -12,15 +12,15 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from wizard.engine.questions import ResolvedQuestion
-from wizard.session import origin_text
+from wizard.session import origin_text, value_text
 
 
 class FieldInput(Input):
     """A text box whose ctrl+w and ctrl+d stay the app's keys (write, diff), even while
-    writing is disabled, instead of falling through to word and character deletion."""
+    writing is disabled (then ctrl+w says why), instead of word and character deletion."""
 
     BINDINGS = [  # noqa: RUF012
-        Binding("ctrl+w", "app.bell", show=False),
+        Binding("ctrl+w", "screen.write_blocked", show=False),
         Binding("ctrl+d", "app.bell", show=False),
     ]
 
@@ -46,6 +46,26 @@ def yes_no(value: bool) -> str:
     return "yes" if value else "no"
 
 
+class YesNo(Checkbox):
+    """A checkbox that says its state: `✓ yes` when ticked, `  no` when not.
+
+    Textual's compact checkbox draws the same `X` either way and tells them apart by
+    colour only.
+    """
+
+    def __init__(self, value: bool, **kwargs: Any) -> None:
+        super().__init__(yes_no(value), value=value, **kwargs)
+        self._say(value)
+
+    def watch_value(self) -> None:
+        self._say(self.value)
+        super().watch_value()
+
+    def _say(self, value: bool) -> None:
+        self.BUTTON_INNER = "✓" if value else " "
+        self.label = yes_no(value)
+
+
 def make_control(question: ResolvedQuestion) -> Widget:
     """The input widget for a question's type: a list of choices, a checkbox or a text box."""
     control_id = f"input-{question.name}"
@@ -62,8 +82,7 @@ def make_control(question: ResolvedQuestion) -> Widget:
             compact=True,
         )
     if question.type == "bool":
-        value = bool(question.value)
-        return Checkbox(yes_no(value), value=value, id=control_id, name=question.name, compact=True)
+        return YesNo(bool(question.value), id=control_id, name=question.name, compact=True)
     return FieldInput(
         "" if question.value is None else str(question.value),
         placeholder=question.placeholder or "(empty)",
@@ -94,8 +113,18 @@ class QuestionField(Vertical):
         """The input widget."""
         return self.query_one(f"#input-{self.question.name}")
 
-    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
-        event.checkbox.label = yes_no(event.value)
+    def on_descendant_focus(self) -> None:
+        """Show the whole question when its control gets the focus, label included.
+
+        Textual scrolls only the focused control into view; at 80x24 that often left the
+        label of a tall question above the top edge.
+        """
+        self.call_after_refresh(self._scroll_whole_into_view)
+
+    def _scroll_whole_into_view(self) -> None:
+        focused = self.screen.focused if self.is_attached else None
+        if focused is not None and self in focused.ancestors:
+            self.screen.scroll_to_center(self, animate=False, origin_visible=True)
 
     def show(self, question: ResolvedQuestion, *, edited: bool, detected: Any = None) -> None:
         """Bring the field in line with a new resolution (the control only if not edited)."""
@@ -104,7 +133,7 @@ class QuestionField(Vertical):
         origin = self.query_one(".origin", Static)
         text = origin_text(question, edited)
         if edited and detected is not None and detected != question.value:
-            text += f" (detected: {detected})"
+            text += f" (detected: {value_text(question, detected)})"
         origin.update(text)
         origin.set_class(question.origin == "detected" and not edited, "detected")
         error = self.query_one(".error", Static)
@@ -124,7 +153,6 @@ class QuestionField(Vertical):
             if control.value != bool(value):
                 with control.prevent(Checkbox.Changed):
                     control.value = bool(value)
-                control.label = yes_no(bool(value))
         elif isinstance(control, Input):
             text = "" if value is None else str(value)
             if control.value != text:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.syntax import Syntax
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import ScrollableContainer, Vertical
 from textual.widgets import Static, Tab, Tabs
@@ -27,6 +28,8 @@ PREFERRED = {
     "DOCKER.md": "DOCKER.md",
 }
 LAST = ".copier-answers.yml"
+WARNINGS = "⚠ warnings"  # the detection warnings' tab (no file has this path)
+WARNINGS_TAB_ID = "detection-warnings"
 
 
 def tab_order(paths: list[str]) -> list[str]:
@@ -36,24 +39,44 @@ def tab_order(paths: list[str]) -> list[str]:
     return first + rest + ([LAST] if LAST in paths else [])
 
 
-class PreviewPane(Vertical):
-    """Tabs of file names above the content of the chosen file."""
+def warnings_label(count: int) -> str:
+    """The warnings tab's label: how many there are."""
+    return f"⚠ {count} warning{'s' if count != 1 else ''}"
 
-    def __init__(self, target: Path, *, id: str | None = None) -> None:
+
+class PreviewPane(Vertical):
+    """Tabs of file names above the content of the chosen file.
+
+    Detection warnings, if any, get the first tab and are shown first: they stay
+    reachable (Ctrl-T cycles through every tab) instead of covering the preview.
+    """
+
+    def __init__(self, target: Path, *, warnings: list[str] | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
         self.target = target
+        self.warnings = list(warnings or [])
         self.files: dict[str, FileChange] = {}
         self.paths: list[str] = []
-        self.current = ""
+        self.current = WARNINGS if self.warnings else ""
         self.diff_mode = False
         self.note = ""
-        self._ids: dict[str, str] = {}
+        self._ids: dict[str, str] = {WARNINGS: WARNINGS_TAB_ID}
 
     def compose(self) -> ComposeResult:
-        yield Tabs(id="files")
+        first = [Tab(warnings_label(len(self.warnings)), id=WARNINGS_TAB_ID)] if self.warnings else []
+        yield Tabs(*first, id="files")
         yield Static("", id="file-status")
         with ScrollableContainer(id="code-scroll"):
             yield Static("", id="code")
+            yield Static(self._warnings_text(), id="warnings-list")
+
+    def _warnings_text(self) -> Text:
+        text = Text()
+        for number, warning in enumerate(self.warnings, 1):
+            text.append(f"{number}. ", style="bold")
+            text.append(warning + "\n\n")
+        text.append("ndw detect prints these too. Ctrl-T shows the files.", style="dim")
+        return text
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.refresh_content())
@@ -84,10 +107,16 @@ class PreviewPane(Vertical):
                 following = next((p for p in paths[1:] if p in self.paths), None)
                 await tabs.add_tab(tab, before=self._tab_id(following) if following else None)
         self.paths = paths
-        if self.current not in paths:
+        if self.current not in paths and self.current != WARNINGS:
             self.current = paths[0] if paths else ""
         if self.current:
             tabs.active = self._tab_id(self.current)
+
+    def _position(self) -> str:
+        """Which tab of how many, so tabs scrolled out of a narrow pane are known to exist."""
+        tabs = ([WARNINGS] if self.warnings else []) + self.paths
+        where = tabs.index(self.current) + 1 if self.current in tabs else 0
+        return f"{where}/{len(tabs)}"
 
     def _tab_id(self, path: str) -> str:
         """A stable widget id for a file path."""
@@ -100,7 +129,7 @@ class PreviewPane(Vertical):
         if event.tab.id is None:
             return
         path = next((p for p, tab_id in self._ids.items() if tab_id == event.tab.id), None)
-        if path is not None and path in self.paths and path != self.current:
+        if path is not None and (path in self.paths or path == WARNINGS) and path != self.current:
             self.current = path
             self.refresh_content()
             self.query_one("#code-scroll").scroll_home(animate=False)
@@ -119,6 +148,13 @@ class PreviewPane(Vertical):
         change = self.files.get(self.current)
         status = self.query_one("#file-status", Static)
         code = self.query_one("#code", Static)
+        showing_warnings = self.current == WARNINGS
+        self.query_one("#warnings-list").display = showing_warnings
+        code.display = not showing_warnings
+        if showing_warnings:
+            status.update(f"{self._position()} · detection warnings")
+            status.set_class(False, "stale")
+            return
         if change is None:
             status.update(self.note or "nothing to show")
             code.update("")
@@ -130,7 +166,9 @@ class PreviewPane(Vertical):
         if added:
             words += f" (adds {', '.join(added)})"
         mode = "diff against disk" if self.diff_mode else "preview"
-        status.update(f"{change.path} · {words} · {mode}" + (f"\n{self.note}" if self.note else ""))
+        status.update(
+            f"{self._position()} · {change.path} · {words} · {mode}" + (f"\n{self.note}" if self.note else "")
+        )
         status.set_class(bool(self.note), "stale")
         if self.diff_mode and change.status is Status.KEEP:
             text = (
