@@ -147,6 +147,11 @@ def test_runs_as_nonroot_under_the_init(running: Running, engine: Containers) ->
     listed = engine.podman("exec", running.name, "/nodejs/bin/node", "-e", PROCESS_SCRIPT).stdout
     exec_uid, processes = parse_processes(listed)
     assert exec_uid == NONROOT
+    # The uid has distroless's passwd entry (libc resolves it: name and home, as in the real image).
+    who = "const os = require('os'); console.log(os.userInfo().username, os.homedir())"
+    assert engine.podman("exec", running.name, "/nodejs/bin/node", "-e", who).stdout.split() == [
+        "nonroot", "/home/nonroot",
+    ]  # fmt: skip
     assert {process.uid for process in processes} == {NONROOT}, processes
     pid1 = next(process for process in processes if process.pid == 1)
     assert not pid1.is_node, f"Node is PID 1: {processes}"
