@@ -671,8 +671,8 @@ def test_compose_stack_is_taken_down_even_when_up_fails(tmp_path: Path) -> None:
     )
     report = verifier.run()
     assert [(step.name, step.status) for step in report.steps] == [
-        ("build", "passed"), ("up", "failed"), ("healthy", "skipped"), ("answers", "skipped"),
-        ("down", "passed"),
+        ("build", "passed"), ("up", "failed"), ("inspect", "skipped"), ("scan", "skipped"),
+        ("healthy", "skipped"), ("answers", "skipped"), ("down", "passed"),
     ]  # fmt: skip
     assert ".env" in (report.step("up") or report.steps[0]).hint
     down = calls[-1]
@@ -725,7 +725,8 @@ def test_compose_stack_passes_when_every_service_is_healthy(tmp_path: Path) -> N
         urls.append(url)
         return 200
 
-    options = Options(build_args={"NODE_IMAGE": "n:22"}, keep=True)
+    # The image checks and the scan have their own tests below.
+    options = Options(build_args={"NODE_IMAGE": "n:22"}, keep=True, inspect=False, scan=False)
     verifier = ComposeVerifier(
         Engine("podman"),
         ["podman", "compose"],
@@ -743,6 +744,89 @@ def test_compose_stack_passes_when_every_service_is_healthy(tmp_path: Path) -> N
     assert calls[1][-5:-2] == ["up", "--detach", "--wait"]
     assert calls[-1][-5:] == ["down", "--volumes", "--remove-orphans", "--timeout", "10"]  # --keep: no --rmi
     assert any(call[-2:] == ["app", "4000"] for call in calls)
+
+
+class FakeCompose:
+    """`compose` with a healthy stack whose app container runs image `f00d` (name quotes-api:local),
+    kept as overlay folders; the engine's own `inspect`/`image inspect` calls answer for it."""
+
+    def __init__(self, store: dict[str, object], list_app: bool = True) -> None:
+        self.store = store
+        self.list_app = list_app
+        self.calls: list[list[str]] = []
+
+    def __call__(self, argv: Sequence[str], **_: Any) -> Completed:
+        argv = list(argv)
+        self.calls.append(argv)
+        if argv[0] == "trivy":
+            return Completed(0, json.dumps(TRIVY), "")
+        if "ps" in argv:
+            app = '{"ID":"c1","Service":"app","Image":"quotes-api:local","State":"running",'
+            app += '"Health":"healthy"}\n'
+            return Completed(0, (app if self.list_app else "") + '{"Service":"db","State":"running"}', "")
+        if "port" in argv:
+            return Completed(0, "0.0.0.0:4001\n", "")
+        if argv[:2] == ["podman", "inspect"] and argv[-2:] == ["{{.Image}}", "c1"]:
+            return Completed(0, "f00d\n", "")
+        if argv[:3] == ["podman", "image", "inspect"] and argv[-1] == "f00d":
+            return Completed(0, json.dumps([self.store]), "")
+        if argv[:3] == ["podman", "image", "inspect"] and "{{json .RootFS.Layers}}" in argv:
+            return Completed(0, json.dumps(diff_ids(BASE)), "")
+        return Completed(0, "", "")
+
+
+def _compose_verifier(tmp_path: Path, runner: FakeCompose, scanner: str | None = "trivy") -> ComposeVerifier:
+    return ComposeVerifier(
+        Engine("podman"), ["podman", "compose"], _target(tmp_path / "svc"),
+        Options(build_args={"NODE_IMAGE": "node:22-bookworm-slim"}), runner=runner,
+        http=lambda url, timeout: 200, token="t", which=lambda tool: tool if tool == scanner else None,
+    )  # fmt: skip
+
+
+def test_compose_checks_and_scans_the_apps_image_once_the_stack_is_up(tmp_path: Path) -> None:
+    """The same image checks as without --compose, on the image the app's container runs; a
+    finding fails the run but the stack is still probed and taken down."""
+    store = write_layer_dirs(tmp_path / "store", app_layers({"app/.npmrc": b"//r/:_authToken=x\n"}))
+    runner = FakeCompose(store)
+    report = _compose_verifier(tmp_path, runner).run()
+    names = [step.name for step in report.steps]
+    assert names == ["build", "up", *IMAGE_CHECKS, "scan", "healthy", "answers", "down"]
+    statuses = {step.name: step.status for step in report.steps}
+    assert statuses["secrets"] == "failed" and statuses["healthy"] == statuses["answers"] == "passed"
+    assert not report.ok
+    secrets = report.step("secrets")
+    assert secrets is not None and [item["path"] for item in secrets.data["paths"]] == ["/app/.npmrc"]
+    image = report.step("image")
+    assert (
+        image is not None and image.data["base"] == "node:22-bookworm-slim" and image.data["base_layers"] == 2
+    )
+    scan = report.step("scan")
+    assert scan is not None and scan.data["high"] == 1
+    trivy = next(call for call in runner.calls if call[0] == "trivy")
+    assert trivy[-1] == "quotes-api:local" and "podman" in trivy  # by name, from podman's store
+    assert report.as_json()["image"]["tag"] == "quotes-api:local"
+    up = names.index("up")
+    assert all(call[-1] != "f00d" for call in runner.calls[: up + 1])  # nothing read before the stack is up
+
+
+def test_compose_without_an_app_container_fails_the_image_line(tmp_path: Path) -> None:
+    store = write_layer_dirs(tmp_path / "store", app_layers())
+    report = _compose_verifier(tmp_path, FakeCompose(store, list_app=False), scanner=None).run()
+    image, scan = report.step("image"), report.step("scan")
+    assert image is not None and image.status == "failed" and "no container for app" in image.detail
+    assert "service name" in image.hint
+    assert scan is not None and scan.status == "skipped"
+    assert report.step("down") is not None
+
+
+def test_compose_image_checks_pass_on_a_clean_image(tmp_path: Path) -> None:
+    store = write_layer_dirs(tmp_path / "store", app_layers())
+    report = _compose_verifier(tmp_path, FakeCompose(store), scanner=None).run()
+    assert report.ok, [
+        (step.name, step.status, step.detail) for step in report.steps if step.status != "passed"
+    ]
+    scan = report.step("scan")
+    assert scan is not None and scan.status == "skipped" and "Install Trivy or Grype" in scan.hint
 
 
 # ---- the scaffold and the command line

@@ -8,7 +8,6 @@ the runtime image holds no devDependency, TypeScript source, package-manager cac
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import re
 from collections.abc import Iterator
@@ -18,7 +17,10 @@ import pytest
 from tests.e2e.conftest import APPS, BuiltApp, _Builds
 from tests.support.apps import DOTENV_MARKER
 from tests.support.containers import Containers, assert_port_free, http_get, wait_for_http
+from tests.support.image_contents import image_checks, image_contents
 from tests.support.postgres import PostgresServer
+from wizard.verify.parse import PROCESS_SCRIPT, parse_processes
+from wizard.verify.report import Step
 
 _counter = itertools.count()
 INIT_COMMANDS = {"tini": "tini", "dumb-init": "dumb-init", "docker-init": "docker-init"}
@@ -58,43 +60,22 @@ def running(built: BuiltApp, engine: Containers, postgres: PostgresServer, tcp_s
 
 
 def _processes(engine: Containers, name: str) -> dict[int, tuple[str, int]]:
-    """PID -> (base name of argv[0], real uid) for every process in the container, from /proc.
-
-    argv[0], not `comm`: Node 24+ names its main thread "MainThread"; /proc/PID/exe is
-    unreadable across uids without CAP_SYS_PTRACE.
-    """
-    script = (
-        "for d in /proc/[0-9]*; do "
-        'uid=$(sed -n "s/^Uid:[[:space:]]*\\([0-9]*\\).*/\\1/p" $d/status 2>/dev/null); '
-        "exe=$(tr '\\0' '\\n' < $d/cmdline 2>/dev/null | head -n 1); "
-        'printf "%s %s %s\\n" "${d#/proc/}" "${exe##*/}" "$uid"; done'
-    )
-    out = engine.podman("exec", "--user", "0", name, "sh", "-c", script).stdout
-    table: dict[int, tuple[str, int]] = {}
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) == 3 and parts[2].isdigit():
-            table[int(parts[0])] = (parts[1], int(parts[2]))
-    return table
+    """PID -> (base name of argv[0], real uid) for every process in the container, listed by
+    `ndw verify`'s own probe (Node reading /proc; argv[0], since Node 24+ names its main thread
+    "MainThread"). Run as root: /proc of every uid is readable then."""
+    listed = engine.podman("exec", "--user", "0", name, "node", "-e", PROCESS_SCRIPT).stdout
+    _, processes = parse_processes(listed)
+    return {process.pid: (process.command, process.uid) for process in processes}
 
 
-def _dev_only(built: BuiltApp) -> list[str]:
-    """devDependencies that nothing in production needs.
-
-    For npm, the lockfile decides: a devDependency that a production package depends on (no
-    `dev`/`devOptional` flag) belongs in the runtime image. Optional peers (`devOptional`,
-    e.g. @prisma/client's peer `prisma`) do not make a dev tool a production dependency.
-    """
-    declared = built.app.dev_dependencies
-    lock = built.context / built.app.app_dir / "package-lock.json"
-    if built.app.answers.get("package_manager") != "npm" or not lock.exists():
-        return declared
-    packages = json.loads(lock.read_text()).get("packages", {})
-    return [
-        dep
-        for dep in declared
-        if (entry := packages.get(f"node_modules/{dep}", {})).get("dev") or entry.get("devOptional")
-    ]
+@pytest.fixture(scope="module")
+def checks(built: BuiltApp, engine: Containers) -> dict[str, Step]:
+    """`ndw verify`'s image checks on the built image (the e2e tier has no second copy of them)."""
+    answers = built.app.answers
+    runs_typescript = not answers.get("build_command") and str(answers["entry"]).endswith((".ts", ".mts"))
+    dockerfile = built.context / built.app.app_dir / "Dockerfile"
+    build_args = {"NODE_IMAGE": built.app.node_image(engine)}
+    return image_checks(engine, built.tag, dockerfile, build_args, runs_typescript)
 
 
 def test_image_builds_from_the_generated_dockerfile(built: BuiltApp, engine: Containers) -> None:
@@ -143,44 +124,34 @@ def test_init_system_is_pid_1(running: str, built: BuiltApp, engine: Containers)
     assert any(comm.startswith("node") for pid, (comm, _) in processes.items() if pid != 1)
 
 
-def test_runtime_image_ships_no_dev_dependencies(built: BuiltApp, engine: Containers) -> None:
-    """No devDependency in the runtime node_modules (see _dev_only); every dependency is there."""
-    workdir = engine.inspect(built.tag, "{{.Config.WorkingDir}}") or "/"
-    dev_only = _dev_only(built)
-    names = " ".join(f"'{dep}'" for dep in [*dev_only, *built.app.dependencies])
+def test_runtime_image_ships_no_dev_dependencies(
+    built: BuiltApp, engine: Containers, checks: dict[str, Step]
+) -> None:
+    """No devDependency that no production package needs (verify's check); every dependency is there."""
+    assert checks["dev-dependencies"].status == "passed", checks["dev-dependencies"].detail
+    contents = image_contents(engine, built.tag, built.app.node_image(engine))
+    modules = f"{contents.workdir.rstrip('/')}/node_modules"
     # pnpm keeps packages in node_modules/.pnpm/<name with / as +>@<version>: look there too.
-    script = (
-        f'cd "{workdir}" && for p in {names}; do [ -e "node_modules/$p" ] && echo "$p"; '
-        'v=$(echo "$p" | tr / +); ls -d node_modules/.pnpm/"$v"@* >/dev/null 2>&1 && echo "$p"; done; true'
-    )
-    present = set(engine.shell_as_root(built.tag, script).stdout.split())
-    shipped_dev = sorted(present & set(dev_only))
-    missing = sorted(set(built.app.dependencies) - present)
-    assert not shipped_dev, f"devDependencies in the runtime image: {shipped_dev}"
-    assert not missing, f"dependencies missing from the runtime image ({workdir}/node_modules): {missing}"
+    pnpm = {path.split("/.pnpm/", 1)[1].split("/", 1)[0] for path in contents.final if "/.pnpm/" in path}
+    missing = [
+        dep
+        for dep in built.app.dependencies
+        if f"{modules}/{dep}" not in contents.final
+        and not any(entry.startswith(dep.replace("/", "+") + "@") for entry in pnpm)
+    ]
+    assert not missing, f"dependencies missing from the runtime image ({modules}): {missing}"
 
 
-def test_runtime_image_has_no_sources_caches_or_dotenv(built: BuiltApp, engine: Containers) -> None:
-    """No TypeScript source, package-manager cache or .env anywhere in the runtime image."""
+def test_runtime_image_has_no_sources_caches_or_dotenv(
+    built: BuiltApp, engine: Containers, checks: dict[str, Step]
+) -> None:
+    """No TypeScript source, package-manager cache, .env or other secret in any layer (verify's
+    checks), and the planted .env's content under no other name either."""
+    for name in ("sources", "caches", "secrets"):
+        assert checks[name].status == "passed", f"{name}: {checks[name].detail}"
     workdir = engine.inspect(built.tag, "{{.Config.WorkingDir}}") or "/"
-    ts = engine.shell_as_root(
-        built.tag,
-        f"find '{workdir}' -path '*/node_modules' -prune -o -type f "
-        r"\( -name '*.ts' -o -name '*.mts' -o -name '*.cts' \) ! -name '*.d.ts' ! -name '*.d.mts' "
-        r"! -name '*.d.cts' -print",
-    ).stdout.split()
-    assert not ts, f"TypeScript sources in the runtime image: {ts[:10]}"
-    caches = engine.shell_as_root(
-        built.tag,
-        r"find / -xdev \( -name _cacache -o -name .pnpm-store -o -path '*/pnpm/store' "
-        r"-o -path '*/.cache/yarn' -o -path '*/.yarn/berry/cache' \) -print",
-    ).stdout.split()
-    assert not caches, f"package-manager caches in the runtime image: {caches}"
-    dotenv = engine.shell_as_root(
-        built.tag,
-        f"find / -xdev -name '.env' -print; grep -rl '{DOTENV_MARKER}' '{workdir}' 2>/dev/null; true",
-    ).stdout.split()
-    assert not dotenv, f".env reached the runtime image: {dotenv}"
+    marked = engine.shell_as_root(built.tag, f"grep -rl '{DOTENV_MARKER}' '{workdir}' 2>/dev/null; true")
+    assert not marked.stdout.split(), f".env's content reached the runtime image: {marked.stdout}"
 
 
 def test_image_carries_the_scaffold_metadata(built: BuiltApp, engine: Containers) -> None:

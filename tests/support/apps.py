@@ -22,6 +22,8 @@ from typing import Any
 import yaml
 
 from tests.support.containers import BuildResult, Containers
+from tests.support.distroless import SUITE as DISTROLESS_SUITE
+from tests.support.distroless import distroless_image
 from tests.support.rootfs import SUITE_FOR_MAJOR, node_base_image, prisma_offline_image
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -35,9 +37,10 @@ NPM_TOKEN_MARKER = "ndw-e2e-npm-token-must-not-ship"
 
 @dataclass(frozen=True)
 class FixtureApp:
-    """One app under tests/fixtures/apps."""
+    """One app under tests/fixtures/apps; OVERRIDES replace some of its answers (another flavor)."""
 
     name: str
+    overrides: tuple[tuple[str, Any], ...] = ()
 
     @property
     def source(self) -> Path:
@@ -49,7 +52,12 @@ class FixtureApp:
         """ndw-answers.yml."""
         data = yaml.safe_load((self.source / ANSWERS_FILE).read_text())
         assert isinstance(data, dict)
-        return data
+        return {**data, **dict(self.overrides)}
+
+    @property
+    def distroless(self) -> bool:
+        """Whether the answers pick the distroless runtime image."""
+        return self.answers.get("image_flavor") == "distroless"
 
     @property
     def app_dir(self) -> str:
@@ -91,7 +99,8 @@ class FixtureApp:
     @property
     def tag(self) -> str:
         """The image tag the tests build."""
-        return f"localhost/ndw-e2e/{self.name}:latest"
+        flavor = f"-{self.answers['image_flavor']}" if self.overrides else ""
+        return f"localhost/ndw-e2e/{self.name}{flavor}:latest"
 
     def scaffold(self, dest: Path) -> Path:
         """Copy the app to DEST (plus a local `.env`), run `ndw init --answers`; returns DEST."""
@@ -99,6 +108,8 @@ class FixtureApp:
             self.source, dest, ignore=shutil.ignore_patterns("node_modules", "dist", "*.tsbuildinfo")
         )
         (dest / ".env").write_text(DOTENV_MARKER + "\n")
+        if self.overrides:
+            (dest / ANSWERS_FILE).write_text(yaml.safe_dump(self.answers, sort_keys=False))
         _place_yarn_release(dest)
         result = subprocess.run(
             [sys.executable, "-m", "wizard", "init", str(dest), "--answers", str(dest / ANSWERS_FILE)],
@@ -112,7 +123,9 @@ class FixtureApp:
         """The NODE_IMAGE build argument: the local stand-in (offline Prisma variant if needed)."""
         if self.answers.get("orm") == "prisma":
             return prisma_offline_image(self.node_major, engine)
-        return node_base_image(self.node_major, SUITE_FOR_MAJOR[self.node_major], engine)
+        # The distroless flavor builds on node:<major>-trixie-slim, the suite of its runtime (debian13).
+        suite = DISTROLESS_SUITE if self.distroless else SUITE_FOR_MAJOR[self.node_major]
+        return node_base_image(self.node_major, suite, engine)
 
     def npmrc_secret(self, context: Path) -> dict[str, Path]:
         """The `npmrc` build secret when the answers ask for one: a user .npmrc, outside CONTEXT,
@@ -129,7 +142,10 @@ class FixtureApp:
 
     def build(self, engine: Containers, context: Path, tag: str | None = None) -> BuildResult:
         """Build CONTEXT's generated Dockerfile unchanged, with NODE_IMAGE set to the stand-in
-        (and the `npmrc` secret if the app needs one)."""
+        (and the `npmrc` secret if the app needs one). A distroless runtime is the local stand-in,
+        tagged as the name RUNTIME_IMAGE defaults to, so that argument keeps its default."""
+        if self.distroless:
+            distroless_image(self.node_major, engine)
         dockerfile = context / self.app_dir / "Dockerfile" if self.app_dir != "." else None
         build_args = {"NODE_IMAGE": self.node_image(engine)}
         return engine.build(

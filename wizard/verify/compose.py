@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Unpack
 
 from wizard.verify.engine import Engine
-from wizard.verify.process import Completed
+from wizard.verify.process import Completed, last_lines
 from wizard.verify.report import Report, Step
-from wizard.verify.steps import Options, Session, SessionHooks, last_lines
+from wizard.verify.steps import Options, Session, SessionHooks
 from wizard.verify.target import Target, compose_env_files
 
 
@@ -22,6 +22,8 @@ class ComposeService:
     state: str
     health: str
     exit_code: int
+    container: str = ""  # its ID
+    image: str = ""  # the image name compose gave it
 
     @property
     def ok(self) -> bool:
@@ -47,6 +49,8 @@ def parse_compose_ps(text: str) -> list[ComposeService]:
             str(item.get("State") or "").lower(),
             str(item.get("Health") or "").lower(),
             int(item.get("ExitCode") or 0),
+            str(item.get("ID") or item.get("Id") or ""),
+            str(item.get("Image") or ""),
         )
         for item in items
         if isinstance(item, dict)
@@ -81,6 +85,8 @@ class ComposeVerifier(Session):
             self.base += ["--env-file", str(env_file)]
         self.app_service = "app" if target.app_dir == "." else target.service_name
         self.up_ran = False
+        self.image: str | None = None  # the app's image, once found
+        self.image_name = ""  # and its name, if compose ps gave one
         self.report = Report(
             service=target.service_name,
             path=str(target.service_dir),
@@ -105,12 +111,13 @@ class ComposeVerifier(Session):
 
     def run(self) -> Report:
         """Every step in order; the stack is taken down in every case."""
-        steps: list[tuple[str, Callable[[], Step]]] = [
-            ("build", self.build), ("up", self.up), ("healthy", self.healthy), ("answers", self.answers),
-        ]  # fmt: skip
+        steps: list[tuple[str, Callable[[], Step | list[Step]]]] = [("build", self.build), ("up", self.up)]
+        steps += [("inspect", self.inspect)] if self.options.inspect else []
+        steps += [("scan", self.scan)] if self.options.scan else []
+        steps += [("healthy", self.healthy), ("answers", self.answers)]
         try:
             self.run_steps(
-                self.report, steps, blocking=[name for name, _ in steps], on_failure=self._keep_logs
+                self.report, steps, blocking=("build", "up", "healthy", "answers"), on_failure=self._keep_logs
             )
         finally:
             self.progress("down")
@@ -148,6 +155,44 @@ class ComposeVerifier(Session):
                 hint = "A secret is missing: copy .env.example to .env and fill it in."
             return Step("up", "failed", seconds, f"compose up --wait exited {done.returncode}", hint=hint)
         return Step("up", "passed", seconds, "every service started and passed its health check")
+
+    def app_image(self) -> str | None:
+        """The image the app's container runs (its ID where the engine says, else its name), found
+        once; None when compose lists no app container."""
+        if self.image is None:
+            done, _ = self._compose("ps", "--all", "--format", "json", timeout=60)
+            services = parse_compose_ps(done.stdout) if done.returncode == 0 else []
+            app = next((service for service in services if service.service == self.app_service), None)
+            image_id = ""
+            if app is not None and app.container:
+                found = self.runner(self.engine.container_image_argv(app.container), timeout=30)
+                image_id = found.stdout.strip() if found.returncode == 0 else ""
+            self.image = (image_id or (app.image if app else "")) or None
+            if app is not None and app.image:
+                self.image_name = self.report.image = app.image
+        return self.image
+
+    def inspect(self) -> list[Step]:
+        """The image checks of `ndw verify` (size over the floor, files that should not ship) on the
+        app's image as compose built it."""
+        image = self.app_image()
+        if image is None:
+            return [self._no_app_image()]
+        return self.images.inspect(image)
+
+    def scan(self) -> Step:
+        """The vulnerability scan of the app's image, if trivy or grype is installed."""
+        image = self.app_image()
+        if image is None:
+            return Step("scan", "skipped", detail=f"compose lists no container for {self.app_service}")
+        # Scanners read an engine's images by name (ps gives it); the ID where it did not.
+        return self.images.scan(self.image_name or image, self.options.fail_on)
+
+    def _no_app_image(self) -> Step:
+        return Step(
+            "image", "failed", detail=f"compose lists no container for {self.app_service}",
+            hint=f"Is `{self.app_service}` still the app's service name in {self.target.compose_file.name}?",
+        )  # fmt: skip
 
     def healthy(self) -> Step:
         """Every service running and healthy, or a one-shot job that exited 0."""

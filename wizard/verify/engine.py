@@ -128,6 +128,10 @@ class Engine:
         """Run the HEALTHCHECK once now (podman), or None where the engine's timer runs it."""
         return ["podman", "healthcheck", "run", name] if self.on_demand_health else None
 
+    def container_image_argv(self, name: str) -> list[str]:
+        """The ID of the image container NAME runs."""
+        return [self.runner, "inspect", "--format", "{{.Image}}", name]
+
     def exec_argv(self, name: str, *command: str) -> list[str]:
         """Run COMMAND in the container as the image's user."""
         return [self.runner, "exec", name, *command]

@@ -122,3 +122,10 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def last_lines(text: str, count: int) -> list[str]:
+    """The last COUNT non-empty lines of TEXT, without podman's systemd-timer noise."""
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    lines = [line for line in lines if "unable to get systemd connection" not in line]
+    return lines[-count:]

@@ -10,17 +10,14 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypedDict, Unpack
 
-from wizard.verify.dockerfile import runtime_base
 from wizard.verify.engine import Engine, Network
-from wizard.verify.inspect import BASE_PATTERNS, inspect_steps
-from wizard.verify.layers import ArchiveError, ImageContents, overlay_dirs, read_archive, read_layer_dirs
+from wizard.verify.image_steps import ImageSteps
 from wizard.verify.parse import (
     NODE_PATHS,
     PROCESS_SCRIPT,
@@ -31,9 +28,16 @@ from wizard.verify.parse import (
     parse_size,
     parse_state,
 )
-from wizard.verify.process import Completed, HttpGet, Runner, free_port, http_status, run_command
+from wizard.verify.process import (
+    Completed,
+    HttpGet,
+    Runner,
+    free_port,
+    http_status,
+    last_lines,
+    run_command,
+)
 from wizard.verify.report import Report, Step, human_size
-from wizard.verify.scan import find_scanner, scan_step
 from wizard.verify.target import INIT_COMMANDS, Target, source_to_touch
 
 GRACE_SECONDS = 10
@@ -78,13 +82,6 @@ class Options:
     fail_on: str | None = None  # critical, high, medium or low: fail the scan at that severity
 
 
-def last_lines(text: str, count: int) -> list[str]:
-    """The last COUNT non-empty lines of TEXT, without podman's systemd-timer noise."""
-    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
-    lines = [line for line in lines if "unable to get systemd connection" not in line]
-    return lines[-count:]
-
-
 def sigterm_fix(framework: str) -> str:
     """How to make FRAMEWORK's app drain its connections on SIGTERM instead of dropping them."""
     if framework == "nestjs":
@@ -106,6 +103,7 @@ class SessionHooks(TypedDict, total=False):
     sleep: Callable[[float], None]
     progress: Callable[[str], None]
     token: str | None
+    which: Callable[[str], str | None]  # finds trivy or grype
 
 
 class Session:
@@ -123,6 +121,10 @@ class Session:
         self.sleep = hooks.get("sleep", time.sleep)
         self.progress = hooks.get("progress", _no_progress)
         self.token = hooks.get("token") or secrets.token_hex(4)
+        self.which = hooks.get("which", shutil.which)
+        self.images = ImageSteps(
+            engine, target, options.build_args, runner=self.runner, clock=self.clock, which=self.which
+        )
 
     def run_steps(
         self,
@@ -159,12 +161,10 @@ class Verifier(Session):
         target: Target,
         options: Options,
         *,
-        which: Callable[[str], str | None] = shutil.which,
         build_log: Callable[[str], None] | None = None,
         **hooks: Unpack[SessionHooks],
     ) -> None:
         super().__init__(engine, target, options, **hooks)
-        self.which = which
         self.build_log = build_log  # gets the build's output line by line (the live tail), if set
         self.tag = f"localhost/ndw-verify/{target.service_name}:{self.token}"
         self.name = f"ndw-verify-{target.service_name}-{self.token}"
@@ -301,87 +301,11 @@ class Verifier(Session):
 
     def inspect(self) -> list[Step]:
         """Read the image's layers: size against the floor, entry file, files that should not ship."""
-        started = self.clock()
-        base = self.base_image()
-        base_ids = self.layer_ids(base) if base else None
-        contents = self.contents_from_store(base_ids)
-        if contents is None:
-            read = self.contents_from_archive(base_ids)
-            if isinstance(read, Step):
-                read.seconds = self.clock() - started
-                return [read]
-            contents = read
-        answers = self.target.answers
-        runs_typescript = not answers.get("build_command") and self.target.entry.endswith((".ts", ".mts"))
-        found = inspect_steps(contents, self.target.service_dir, base, runs_typescript)
-        found[0].seconds = self.clock() - started
-        return found
+        return self.images.inspect(self.tag)
 
     def scan(self) -> Step:
         """Count known vulnerabilities with trivy or grype, if one is installed."""
-        scanner = find_scanner(self.which)
-        if scanner is None:
-            return scan_step(None, 0, "", "", fail_on=self.options.fail_on)
-        started = self.clock()
-        done = self.runner(scanner.argv(self.tag, self.engine.runner), timeout=900)
-        seconds = self.clock() - started
-        return scan_step(
-            scanner, done.returncode, done.stdout, done.stderr, fail_on=self.options.fail_on, seconds=seconds
-        )
-
-    def contents_from_store(self, base_ids: list[str] | None) -> ImageContents | None:
-        """The layers read in place from the engine's overlay store (fast), or None where unreadable."""
-        import json  # noqa: PLC0415
-
-        done = self.runner(self.engine.inspect_image_argv(self.tag), timeout=60)
-        try:
-            data = json.loads(done.stdout) if done.returncode == 0 else None
-        except ValueError:
-            return None
-        data = data[0] if isinstance(data, list) and data else data
-        dirs = overlay_dirs(data) if isinstance(data, dict) else None
-        if not dirs or not isinstance(data, dict):
-            return None
-        try:
-            return read_layer_dirs(dirs, data, base_ids, BASE_PATTERNS)
-        except (ArchiveError, OSError):
-            return None
-
-    def contents_from_archive(self, base_ids: list[str] | None) -> ImageContents | Step:
-        """The layers read from a `save`d copy of the image (any engine), or the failed step."""
-        with tempfile.TemporaryDirectory(prefix="ndw-verify-") as folder:
-            archive = Path(folder) / "image.tar"
-            done = self.runner(self.engine.save_argv(self.tag, archive), timeout=600)
-            if done.returncode != 0:
-                why = " ".join(last_lines(done.output, 1))
-                return Step(
-                    "image", "failed", None, f"{self.engine.runner} save exited {done.returncode}: {why}",
-                    hint="The image's layers could not be read; is there room in the temp folder "
-                    "(TMPDIR) for a copy of the image?",
-                )  # fmt: skip
-            try:
-                return read_archive(archive, base_ids)
-            except ArchiveError as error:
-                return Step("image", "failed", None, str(error))
-
-    def base_image(self) -> str | None:
-        """The image the runtime stage starts from, build arguments applied."""
-        try:
-            text = self.target.dockerfile.read_text(encoding="utf-8")
-        except OSError:
-            return None
-        return runtime_base(text, self.options.build_args)
-
-    def layer_ids(self, image: str) -> list[str] | None:
-        """IMAGE's layer diff IDs, or None when it is not in the local store."""
-        import json  # noqa: PLC0415
-
-        done = self.runner(self.engine.layers_argv(image), timeout=60)
-        try:
-            ids = json.loads(done.stdout) if done.returncode == 0 else None
-        except ValueError:
-            return None
-        return [str(item) for item in ids] if isinstance(ids, list) and ids else None
+        return self.images.scan(self.tag, self.options.fail_on)
 
     def start(self) -> Step:
         """Run the image detached, with the variables given."""
