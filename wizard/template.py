@@ -48,6 +48,15 @@ def template_config() -> dict[str, Any]:
     return data
 
 
+def computed_values() -> list[str]:
+    """copier.yml's derived values (`when: false`): never asked or saved, so no front end shows them."""
+    return [
+        str(name)
+        for name, details in template_config().items()
+        if not str(name).startswith("_") and isinstance(details, dict) and details.get("when") is False
+    ]
+
+
 def question_groups() -> dict[str, list[str]]:
     """Group title -> question names, in the order the front ends show them."""
     groups = template_config().get("_ndw_groups", {})

@@ -99,7 +99,12 @@ class QuestionSet:
     def __post_init__(self) -> None:
         try:
             self._template = cp.template_class()(url=str(self.template))
-            self._questions_data: dict[str, dict[str, Any]] = dict(self._template.questions_data)
+            # Derived values (`when: false`) are copier's to compute: never asked, shown or accepted.
+            self._questions_data: dict[str, dict[str, Any]] = {
+                name: details
+                for name, details in self._template.questions_data.items()
+                if details.get("when") is not False
+            }
         except Exception as error:  # copier raises many types here
             raise TemplateError(f"cannot load the template at {self.template}: {error}") from error
         groups = self._template.config_data.get("ndw_groups", {})
