@@ -1,4 +1,4 @@
-"""The question model is copier's own: these tests fail loudly if copier's private API moves."""
+"""The question model: copier.yml read as plain YAML, evaluated as copier does (test_engine compares with copier)."""
 
 from __future__ import annotations
 
