@@ -1,4 +1,4 @@
-"""The question model: copier.yml read as plain YAML, evaluated as copier does (test_engine compares with copier)."""
+"""The question model: copier.yml read as plain YAML and evaluated as copier does (see test_engine)."""
 
 from __future__ import annotations
 
