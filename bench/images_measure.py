@@ -101,7 +101,9 @@ def production_install(app: FixtureApp, folder: Path) -> str:
         rc = folder / ".yarnrc.yml"
         found = re.search(r"^yarnPath:\s*(\S+)", rc.read_text(), re.MULTILINE) if rc.is_file() else None
         yarn = f"node {found.group(1)}" if found else "corepack yarn"
-        return PROD_INSTALL["yarn-berry"].replace("{yarn}", yarn)
+        # .yarnrc.yml's token variables must be set for yarn to read it; this install needs none.
+        tokens = "".join(f"{name}= " for name in str(app.answers.get("yarn_token_env", "")).split())
+        return tokens + PROD_INSTALL["yarn-berry"].replace("{yarn}", yarn)
     return PROD_INSTALL[manager].replace("{version}", version)
 
 

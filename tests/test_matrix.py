@@ -112,6 +112,13 @@ EXTRAS: tuple[dict[str, Any], ...] = (
         "package_manager_version": "4.9.1",
         "install_inputs": ".yarn/plugins patches",
     },
+    # Yarn berry tokens (#13 trap 11): .yarnrc.yml's variables from build secrets, installs only.
+    {
+        "package_manager": "yarn",
+        "package_manager_version": "4.9.1",
+        "yarn_token_env": "NPM_TOKEN GH_TOKEN",
+        "lockfile_committed": False,
+    },
     {"port_env": "API_PORT", "port": 3170, "health_path": ""},
     {"port_env": "SERVER_PORT", "image_flavor": "distroless"},
     {
@@ -171,6 +178,7 @@ EXTRAS: tuple[dict[str, Any], ...] = (
         "package_manager_version": "4.18.1",
         "build_command": "yarn workspaces foreach --recursive --topological --from @acme/api run build",
         "entry": "dist/index.js",
+        "yarn_token_env": "NPM_TOKEN",
         "orm": "drizzle",
         "database": "postgresql",
         "migrations": "entrypoint",
