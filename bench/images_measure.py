@@ -14,7 +14,7 @@ from tests.support.apps import FixtureApp
 from tests.support.containers import BuildResult, CommandFailed, Containers
 
 FLY_GENERATOR = "@flydotio/dockerfile@0.7.10"
-# One source file per fixture to edit for the warm rebuild.
+# The source file to edit for the warm rebuild, where it is not the entry's own source.
 EDITS = {
     "nest-drizzle-npm": "src/health.controller.ts",
     "nest-prisma-npm": "src/health.controller.ts",
@@ -32,6 +32,9 @@ PROD_INSTALL = {
     "pnpm": "npm install -g pnpm@{version} >/dev/null"
     " && pnpm install --prod --frozen-lockfile --ignore-scripts",
     "yarn": "yarn install --production --frozen-lockfile --ignore-scripts",
+    # yarn 2+: the release the project names (yarnPath, or corepack), workspace-tools' focus.
+    "yarn-berry": "{yarn} workspaces focus --all --production",
+    "npm-nolock": "npm install --omit=dev --ignore-scripts --no-audit --no-fund",
 }
 
 
@@ -59,6 +62,18 @@ def cold_store(main: Containers, root: Path, images: list[str]) -> Containers:
     return store
 
 
+def edit_target(app: FixtureApp) -> str:
+    """The source file (relative to the app's folder) the warm rebuild edits: EDITS, else the
+    entry's source (`dist/src/main.js` and `dist/main.js` come from `src/main.ts`)."""
+    if app.name in EDITS:
+        return EDITS[app.name]
+    entry = str(app.answers.get("entry", "dist/main.js"))
+    if (app.source / app.app_dir / entry).is_file():
+        return entry
+    stem = entry.split("/", 1)[1].removeprefix("src/").removesuffix(".js")
+    return f"src/{stem}.ts"
+
+
 def edit_source(context: Path, relative: str) -> None:
     """Append a harmless, unique line to one source file."""
     path = context / relative
@@ -76,18 +91,33 @@ def du_bytes(store: Containers, image: str, paths: list[str], workdir: str) -> i
     return sum(int(size) for size in sizes if size.isdigit())
 
 
-def production_modules_bytes(store: Containers, app: FixtureApp, node_image: str) -> int:
-    """Size of a production-only install of APP's lockfile (the floor's node_modules)."""
+def production_install(app: FixtureApp, folder: Path) -> str:
+    """The shell command for a production-only install of the app in FOLDER (a scaffolded copy)."""
     manager = str(app.answers.get("package_manager", "npm"))
     version = str(app.answers.get("package_manager_version", ""))
+    if manager == "npm" and app.answers.get("lockfile_committed") is False:
+        return PROD_INSTALL["npm-nolock"]
+    if manager == "yarn" and not version.startswith("1."):
+        rc = folder / ".yarnrc.yml"
+        found = re.search(r"^yarnPath:\s*(\S+)", rc.read_text(), re.MULTILINE) if rc.is_file() else None
+        yarn = f"node {found.group(1)}" if found else "corepack yarn"
+        # .yarnrc.yml's token variables must be set for yarn to read it; this install needs none.
+        tokens = "".join(f"{name}= " for name in str(app.answers.get("yarn_token_env", "")).split())
+        return tokens + PROD_INSTALL["yarn-berry"].replace("{yarn}", yarn)
+    return PROD_INSTALL[manager].replace("{version}", version)
+
+
+def production_modules_bytes(store: Containers, app: FixtureApp, node_image: str, context: Path) -> int:
+    """Size of a production-only install of APP's lockfile (the floor's node_modules), run in a
+    copy of the scaffolded CONTEXT (it holds what the install needs, e.g. a yarn release)."""
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / app.name
-        shutil.copytree(app.source, copy, ignore=shutil.ignore_patterns("node_modules", "dist"))
-        install = PROD_INSTALL[manager].replace("{version}", version)
-        script = f"( {install} ) >/dev/null 2>&1; du -sb node_modules"
+        shutil.copytree(context, copy, ignore=shutil.ignore_patterns("node_modules", "dist"))
+        folder = copy / app.app_dir
+        script = f"( {production_install(app, folder)} ) >/dev/null 2>&1; du -sb node_modules"
         result = store.podman(
-            "run", "--rm", "--network", "host", "--user", "0", "-v", f"{copy}:/app", "-w", "/app",
-            "--entrypoint", "/bin/sh", node_image, "-c", script,
+            "run", "--rm", "--network", "host", "--user", "0", "-v", f"{copy}:/app",
+            "-w", f"/app/{app.app_dir}", "--entrypoint", "/bin/sh", node_image, "-c", script,
         )  # fmt: skip
         return int(result.stdout.strip().splitlines()[-1].split()[0])
 
@@ -101,7 +131,7 @@ def build_output_paths(app: FixtureApp) -> list[str]:
 def fly_dockerfile(main: Containers, app: FixtureApp, node_image: str, dest: Path) -> Path:
     """Copy APP to DEST and run Fly's generator there with npx, on the same Node line."""
     ignore = shutil.ignore_patterns("node_modules", "dist", "ndw-answers.yml")
-    shutil.copytree(app.source, dest, ignore=ignore)
+    shutil.copytree(app.source / app.app_dir, dest, ignore=ignore)
     main.podman(
         "run", "--rm", "--network", "host", "-v", f"{dest}:/app", "-w", "/app", node_image,
         "npx", "--yes", FLY_GENERATOR, "--force", timeout=600,
@@ -122,10 +152,18 @@ def fly_base_names(dockerfile: Path) -> list[str]:
     return sorted(set(names))
 
 
-def build(store: Containers, context: Path, tag: str, args: dict[str, str]) -> BuildResult:
+def build(
+    store: Containers,
+    context: Path,
+    tag: str,
+    args: dict[str, str],
+    *,
+    dockerfile: Path | None = None,
+    secrets: dict[str, Path] | None = None,
+) -> BuildResult:
     """Build, turning a failure into a short message on the exception."""
     try:
-        return store.build(context, tag, args, timeout=1800)
+        return store.build(context, tag, args, dockerfile, timeout=1800, secrets=secrets)
     except CommandFailed as error:
         tail = [line for line in str(error).splitlines() if line.strip()][-3:]
         raise RuntimeError(" / ".join(tail)[:300]) from error

@@ -13,8 +13,8 @@ from tests.test_update import git, history  # noqa: F401 (the template history f
 from wizard.detect import detect
 from wizard.disk.env_block import BEGIN, extend_kept_env
 from wizard.disk.plan import FileChange, Status
-from wizard.engine.questions import QuestionSet
 from wizard.engine.render import Renderer
+from wizard.questions import QuestionSet
 
 CONFIG_APPS = Path(__file__).resolve().parent / "fixtures" / "config-apps"
 

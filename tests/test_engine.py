@@ -15,11 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from copier._types import MISSING  # the oracle of wizard.questions; ndw itself never imports these
+from copier._user_data import AnswersMap, Question
 
 from tests.conftest import REPO_ROOT
 from wizard.engine import copier_private as cp
-from wizard.engine.questions import QuestionSet
-from wizard.engine.render import Renderer, copy_with_copier
+from wizard.engine.render import Renderer, copy_with_copier, jinja_env_for
+from wizard.questions import QuestionSet
+from wizard.template import template_dir
 
 
 @pytest.mark.parametrize(
@@ -43,10 +46,6 @@ def test_the_shapes_ndw_relies_on() -> None:
     template = cp.template_class()
     for name in ("questions_data", "config_data", "local_abspath", "commit", "skip_if_exists"):
         assert hasattr(template, name), f"Template.{name}"
-    assert isinstance(inspect.getattr_static(cp.question_class(), "_formatted_choices"), cached_property)
-    for method in ("get_when", "get_placeholder", "get_type_name", "render_value", "parse_answer"):
-        assert callable(getattr(cp.question_class(), method)), f"Question.{method}"
-    assert callable(cp.answers_map_class().hide)
 
 
 def test_private_names_are_reached_only_through_the_list() -> None:
@@ -94,3 +93,46 @@ def test_render_is_byte_for_byte_copiers_run_copy(given: dict[str, Any]) -> None
         expected = tree(Path(scratch) / "out")
     assert {path: (file.content, file.mode) for path, file in files.items()} == expected
     assert list(files) == sorted(files)
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        {},
+        {"service_name": "orders-api", "framework": "nestjs", "orm": "prisma", "migrations": "entrypoint"},
+        {"package_manager": "pnpm", "layout": "workspace", "app_dir": "apps/api", "orm": "drizzle"},
+        {"package_manager": "yarn", "package_manager_version": "4.9.1", "database": "mysql", "redis": True},
+        {"service_name": "Bad Name", "port": 0, "framework": "koa", "npmrc_settings": "_authToken=x"},
+    ],
+    ids=["defaults", "nest-prisma", "pnpm-workspace", "yarn-berry", "invalid"],
+)
+def test_questions_evaluate_as_copiers_own_question_class(given: dict[str, Any]) -> None:
+    """wizard.questions evaluates copier.yml without copier: every question's condition, type,
+    help, choices, value and validity match copier's `Question` walking the same answers."""
+    template = cp.template_class()(url=str(template_dir()))
+    env = jinja_env_for(template, str(template_dir()))
+    ours = QuestionSet().resolve(given, folder_name="svc").by_name()
+    answers = AnswersMap(init=dict(given))
+    for name in QuestionSet().names:
+        details = template.questions_data[name]
+        context = dict(answers.combined, _folder_name="svc")
+        question = Question(answers=answers, context=context, jinja_env=env, var_name=name, **details)
+        mine = ours[name]
+        assert mine.applies == question.get_when(), name
+        assert mine.type == question.get_type_name(), name
+        assert mine.help == str(question.render_value(question.help or name)), name
+        assert mine.placeholder == question.get_placeholder(), name
+        assert [(c.label, c.value) for c in mine.choices] == [
+            (str(c.title), c.value) for c in question._formatted_choices
+        ], name
+        raw = given[name] if name in given else question.render_value(details.get("default", MISSING))
+        try:
+            value = question.parse_answer(raw)
+            question.validate_answer(value)
+        except Exception:  # copier refuses it: so must ndw (when the question applies)
+            assert mine.error is not None or not mine.applies, (name, raw, mine)
+            continue
+        assert mine.error is None, (name, raw, mine.error)
+        assert mine.value == value, name
+        if mine.applies:
+            answers.user[name] = value

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from wizard.engine.questions import QuestionSet
 from wizard.engine.render import Renderer
+from wizard.questions import QuestionSet
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("NDW_UPDATE_GOLDEN") == "1"

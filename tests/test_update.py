@@ -18,7 +18,7 @@ import pytest
 
 from wizard import __version__, template
 from wizard.engine import render
-from wizard.engine.questions import QuestionSet
+from wizard.questions import QuestionSet
 from wizard.template import seed_patterns, template_dir
 from wizard.template_repo import PORTABLE_URL, TemplateRepo, local_repo, write_bundle
 
@@ -383,7 +383,7 @@ def test_init_then_update_from_the_wheel_offline(
     script = (
         "import shutil, sys; from pathlib import Path; from wizard import template;"
         "from wizard.engine import render;"
-        "from wizard.engine.questions import QuestionSet; from wizard.template_repo import TemplateRepo;"
+        "from wizard.questions import QuestionSet; from wizard.template_repo import TemplateRepo;"
         "a = QuestionSet().resolve({'service_name': 'orders-api'}).require_valid();"
         f"r = TemplateRepo(template.current_template().path, {OLD!r});"
         "cm = render.rendered_scaffold(a, repo=r); out = cm.__enter__();"

@@ -20,9 +20,9 @@ from rich.console import Console
 
 from tests.support.image_archive import BASE, app_layers, diff_ids, write_archive, write_layer_dirs
 from wizard.cli import main
-from wizard.engine.questions import QuestionSet
 from wizard.engine.render import Renderer
 from wizard.errors import NoComposeError, NoEngineError, VerifySetupError
+from wizard.questions import QuestionSet
 from wizard.verify.compose import ComposeVerifier, parse_compose_ps, parse_port
 from wizard.verify.engine import Engine, detect_compose, detect_engine
 from wizard.verify.parse import parse_build_output, parse_health, parse_processes, parse_state

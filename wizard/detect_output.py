@@ -9,7 +9,7 @@ import yaml
 
 from wizard import __version__
 from wizard.detect import ServiceCandidate
-from wizard.engine.questions import Resolution
+from wizard.questions import Resolution
 
 
 def services_listing(services: Sequence[ServiceCandidate], root: Path) -> str:

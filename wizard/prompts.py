@@ -16,8 +16,8 @@ from prompt_toolkit.input import Input
 from prompt_toolkit.output import Output
 
 from wizard.disk.plan import Plan
-from wizard.engine.questions import ResolvedQuestion
 from wizard.errors import Interrupted, WizardError
+from wizard.questions import ResolvedQuestion
 from wizard.session import Session, Settled, origin_text, value_text
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from wizard.disk.plan import Plan
-    from wizard.engine.questions import Resolution, ResolvedQuestion
+    from wizard.questions import Resolution, ResolvedQuestion
     from wizard.worker import Worker
 
 

@@ -178,7 +178,7 @@ def stored_problems(
     answers: Mapping[str, Any], folder_name: str, questions: Any = None
 ) -> tuple[InvalidAnswer, ...]:
     """Stored answers the current questions refuse (a hand edit such as `port: seventy`)."""
-    from wizard.engine.questions import QuestionSet  # noqa: PLC0415
+    from wizard.questions import QuestionSet  # noqa: PLC0415
 
     questions = questions or QuestionSet()
     resolution = questions.resolve(answers, folder_name=folder_name)
@@ -199,7 +199,7 @@ def validate_changes(scaffold: Scaffold, given: Mapping[str, Any]) -> tuple[dict
     A recorded answer that is invalid on its own must be given anew (`--set`); the second
     mapping holds, for those, the value to render the merge base with (see `merge_base_value`).
     """
-    from wizard.engine.questions import QuestionSet  # noqa: PLC0415
+    from wizard.questions import QuestionSet  # noqa: PLC0415
 
     questions = QuestionSet()
     folder = scaffold.path.name

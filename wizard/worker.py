@@ -15,8 +15,8 @@ from wizard.disk.compose_root import ROOT_COMPOSE, root_compose_change
 from wizard.disk.paths import normalize_dir
 from wizard.disk.plan import FileChange, Plan
 from wizard.disk.transaction import resolve_inside
-from wizard.engine.questions import QuestionSet, Resolution
 from wizard.errors import NotNodeProjectError, UnmanagedFilesError, UsageError, show_value
+from wizard.questions import QuestionSet, Resolution
 
 if TYPE_CHECKING:
     from wizard.engine.render import Renderer

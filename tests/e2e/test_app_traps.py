@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
+import subprocess
+import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
+import yaml
 
-from tests.e2e.conftest import BuiltApp, _Builds
+from tests.e2e.conftest import APPS, BuiltApp, _Builds
 from tests.support.containers import Containers, assert_port_free, http_get, wait_for_http
 
 
@@ -145,6 +150,11 @@ def test_pnpm_build_approval_lets_the_native_module_load(
     engine.start(accounts.tag, name, {})
     started.append(name)
     wait_for_http(f"http://127.0.0.1:{port}/health", timeout=60)
+    _login_answers(port)
+
+
+def _login_answers(port: int) -> None:
+    """bcrypt checks the password at /login: the right one 200, a wrong one 401."""
     for password, expected in (("correct horse battery staple", 200), ("wrong", 401)):
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/login",
@@ -158,3 +168,43 @@ def test_pnpm_build_approval_lets_the_native_module_load(
         except urllib.error.HTTPError as error:
             status = error.code
         assert status == expected, password
+
+
+PNPM10 = "10.18.3"
+
+
+@pytest.fixture(scope="module")
+def accounts_pnpm10(engine: Containers, tmp_path_factory: pytest.TempPathFactory) -> BuiltApp:
+    """fastify-bcrypt-pnpm on pnpm 10 (packageManager and answers changed in a copy): pnpm 10
+    skips an unapproved build script with a warning instead of failing the install."""
+    app = APPS["fastify-bcrypt-pnpm"]
+    context = Path(shutil.copytree(app.source, tmp_path_factory.mktemp("pnpm10") / app.name))
+    manifest = json.loads((context / "package.json").read_text())
+    (context / "package.json").write_text(json.dumps({**manifest, "packageManager": f"pnpm@{PNPM10}"}))
+    answers = {**app.answers, "package_manager_version": PNPM10}
+    (context / "ndw-answers.yml").write_text(yaml.safe_dump(answers))
+    result = subprocess.run(
+        [sys.executable, "-m", "wizard", "init", str(context), "--answers", str(context / "ndw-answers.yml")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    tag = "localhost/ndw-e2e/fastify-bcrypt-pnpm10:latest"
+    return BuiltApp(app, context, engine.build(context, tag, {"NODE_IMAGE": app.node_image(engine)}))
+
+
+def test_pnpm10_only_built_dependencies_approval_runs_the_native_build(
+    accounts_pnpm10: BuiltApp, engine: Containers, started: list[str]
+) -> None:
+    """With no approval list, pnpm 10 would skip bcrypt's install script ("Ignored build scripts");
+    the Dockerfile lists it in onlyBuiltDependencies, so both installs ran it and bcrypt hashes."""
+    dockerfile = (accounts_pnpm10.context / "Dockerfile").read_text()
+    assert "'onlyBuiltDependencies:' '  - \"bcrypt\"'" in dockerfile and "allowBuilds" not in dockerfile
+    output = accounts_pnpm10.build.output
+    assert "Ignored build scripts" not in output, output[-3000:]
+    port = accounts_pnpm10.app.port
+    name = f"ndw-e2e-accounts10-{os.getpid()}"
+    assert_port_free(port)
+    engine.start(accounts_pnpm10.tag, name, {})
+    started.append(name)
+    wait_for_http(f"http://127.0.0.1:{port}/health", timeout=60)
+    _login_answers(port)

@@ -18,8 +18,8 @@ import yaml
 
 from tests.e2e.conftest import _Builds
 from tests.support.containers import Containers, assert_port_free, wait_for_http
-from wizard.engine.questions import QuestionSet
 from wizard.engine.render import Renderer
+from wizard.questions import QuestionSet
 
 APP = "express-nolock-npm"
 

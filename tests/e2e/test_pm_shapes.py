@@ -7,7 +7,8 @@
 - express-npmrc-npm (tests/fixtures/apps): `legacy-peer-deps=true` and a token line in .npmrc:
   the setting reaches `npm ci`, the token (a build secret) reaches no layer.
 - fastify-yarnpath-yarn (tests/fixtures/apps): yarn 4 with its release committed (yarnPath), on
-  Node 26, which has no corepack: the release runs the installs.
+  Node 26, which has no corepack: the release runs the installs; .yarnrc.yml's registry token
+  comes from NPM_TOKEN, which the installs read from a build secret that reaches no layer.
 - yarn1-workspace: yarn 1 workspaces (two services on one shared package, root `prepare: husky`):
   the image holds the service, the shared package and their production dependencies only.
 
@@ -174,9 +175,21 @@ def test_npmrc_settings_reach_the_install_and_the_token_no_layer(
     assert status == 200, body
     assert json.loads(body) == {"html": "<p>Hello Ada</p>", "react": "17.0.2"}
     # The token: not in the saved image (every layer, the config and history), not in the context.
+    _assert_token_in_no_layer(engine, npmrc_app.tag, b"mailer listening on")
+    history = engine.podman("history", "--no-trunc", npmrc_app.tag).stdout
+    assert "legacy-peer-deps" in history and NPM_TOKEN_MARKER not in history
+    assert not (npmrc_app.context / ".npmrc").read_text().count(NPM_TOKEN_MARKER)
+    assert "**/.npmrc" in (npmrc_app.context / ".dockerignore").read_text()
+    listing = engine.shell_as_root(npmrc_app.tag, "ls -A /app /root; cat /app/.npmrc 2>&1; true").stdout
+    assert ".npmrc" not in listing.split("cat:", 1)[0], listing  # no .npmrc in the runtime image
+
+
+def _assert_token_in_no_layer(engine: Containers, tag: str, app_code: bytes) -> None:
+    """NPM_TOKEN_MARKER is in no layer of TAG's saved image, nor its config or history
+    (APP_CODE, bytes of the app's own code, proves the scan read the layers' files)."""
     with tempfile.TemporaryDirectory(dir=engine.root) as tmp:
         archive = Path(tmp) / "image.tar"
-        engine.podman("save", "--format", "docker-archive", "-o", str(archive), npmrc_app.tag)
+        engine.podman("save", "--format", "docker-archive", "-o", str(archive), tag)
         seen_app_code = False
         with tarfile.open(archive) as outer:
             for member in outer.getmembers():
@@ -187,14 +200,10 @@ def test_npmrc_settings_reach_the_install_and_the_token_no_layer(
                 if member.name.endswith((".tar", "/layer.tar")) or blob[:2] == b"\x1f\x8b":
                     blob = _layer_bytes(blob)
                 assert NPM_TOKEN_MARKER.encode() not in blob, f"the token is in {member.name}"
-                seen_app_code = seen_app_code or b"mailer listening on" in blob
+                seen_app_code = seen_app_code or app_code in blob
         assert seen_app_code, "the scan did not read the layers' files"  # the scan itself works
-    history = engine.podman("history", "--no-trunc", npmrc_app.tag).stdout
-    assert "legacy-peer-deps" in history and NPM_TOKEN_MARKER not in history
-    assert not (npmrc_app.context / ".npmrc").read_text().count(NPM_TOKEN_MARKER)
-    assert "**/.npmrc" in (npmrc_app.context / ".dockerignore").read_text()
-    listing = engine.shell_as_root(npmrc_app.tag, "ls -A /app /root; cat /app/.npmrc 2>&1; true").stdout
-    assert ".npmrc" not in listing.split("cat:", 1)[0], listing  # no .npmrc in the runtime image
+    history = engine.podman("history", "--no-trunc", tag).stdout
+    assert NPM_TOKEN_MARKER not in history
 
 
 def _layer_bytes(blob: bytes) -> bytes:
@@ -229,6 +238,12 @@ def test_committed_yarn_release_runs_the_install_on_node_26(
     deps = dockerfile.split("FROM base AS deps", 1)[1]
     assert deps.index("COPY .yarn/releases") < deps.index("yarn install --immutable")
     assert "yarn install --immutable" in yarnpath.build.output or "Using cache" in yarnpath.build.output
+    # .yarnrc.yml's `npmAuthToken: "${NPM_TOKEN}"` (#13 trap 11): the install read NPM_TOKEN from
+    # the build secret npm_token (mounted: no "No such file" from its cat), and no layer holds it.
+    install = '--mount=type=secret,id=npm_token \\\n    NPM_TOKEN="$(cat /run/secrets/npm_token)" yarn'
+    assert install in dockerfile
+    assert "/run/secrets/npm_token: No such file" not in yarnpath.build.output
+    _assert_token_in_no_layer(engine, yarnpath.tag, b"inventory")
     port = yarnpath.app.port
     name = f"ndw-e2e-yarnpath-{os.getpid()}"
     assert_port_free(port)

@@ -31,7 +31,7 @@ APPS_DIR = REPO_ROOT / "tests" / "fixtures" / "apps"
 ANSWERS_FILE = "ndw-answers.yml"
 # Planted in every scaffolded copy: the image must not contain it.
 DOTENV_MARKER = "NDW_E2E_SECRET=must-not-ship"
-# The registry token of the `npmrc` build secret (apps answering npmrc_secret): in no layer.
+# The registry token of the build secrets (apps answering npmrc_secret or yarn_token_env): in no layer.
 NPM_TOKEN_MARKER = "ndw-e2e-npm-token-must-not-ship"
 
 
@@ -127,18 +127,23 @@ class FixtureApp:
         suite = DISTROLESS_SUITE if self.distroless else SUITE_FOR_MAJOR[self.node_major]
         return node_base_image(self.node_major, suite, engine)
 
-    def npmrc_secret(self, context: Path) -> dict[str, Path]:
-        """The `npmrc` build secret when the answers ask for one: a user .npmrc, outside CONTEXT,
-        with a token line for the registry this machine's npm uses."""
+    def build_secrets(self, context: Path) -> dict[str, Path]:
+        """The build secrets the answers ask for, in files outside CONTEXT: `npmrc` (a user .npmrc
+        with a token line for the registry this machine's npm uses) and, for yarn berry, one per
+        variable in yarn_token_env (its id the name in lowercase), each holding NPM_TOKEN_MARKER."""
+        secrets = {}
+        for name in str(self.answers.get("yarn_token_env", "")).split():
+            secrets[name.lower()] = context.parent / f"{context.name}.{name.lower()}"
+            secrets[name.lower()].write_text(NPM_TOKEN_MARKER)
         if not self.answers.get("npmrc_secret"):
-            return {}
+            return secrets
         registry = subprocess.run(
             ["npm", "config", "get", "registry"], capture_output=True, text=True, check=True
         ).stdout.strip()  # the machine's business: read at run time, written nowhere else
         host = registry.split("://", 1)[-1].rstrip("/")
         secret = context.parent / f"{context.name}.npmrc"
         secret.write_text(f"//{host}/:_authToken={NPM_TOKEN_MARKER}\n")
-        return {"npmrc": secret}
+        return {**secrets, "npmrc": secret}
 
     def build(self, engine: Containers, context: Path, tag: str | None = None) -> BuildResult:
         """Build CONTEXT's generated Dockerfile unchanged, with NODE_IMAGE set to the stand-in
@@ -149,7 +154,7 @@ class FixtureApp:
         dockerfile = context / self.app_dir / "Dockerfile" if self.app_dir != "." else None
         build_args = {"NODE_IMAGE": self.node_image(engine)}
         return engine.build(
-            context, tag or self.tag, build_args, dockerfile=dockerfile, secrets=self.npmrc_secret(context)
+            context, tag or self.tag, build_args, dockerfile=dockerfile, secrets=self.build_secrets(context)
         )
 
 

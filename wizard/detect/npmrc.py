@@ -92,12 +92,30 @@ def detect_npmrc(app: App, found: Detection, manager: str, version: str) -> None
 
 
 def _check_yarnrc(app: App, found: Detection) -> None:
-    """Yarn berry copies .yarnrc.yml into the image: a literal token there lands in a layer."""
+    """Yarn berry's tokens: `npmAuthToken: "${NPM_TOKEN}"` (top level or under npmScopes /
+    npmRegistries) proposes yarn_token_env, so each install reads the variable from a build
+    secret; a literal token is flagged, as .yarnrc.yml is copied into the install stage (a layer)."""
+    label = app.label(".yarnrc.yml")
+    names: list[str] = []
     text = app.text(".yarnrc.yml") or ""
     for match in re.finditer(r"^\s*(npmAuthToken|npmAuthIdent):\s*['\"]?([^'\"\s#]+)", text, re.MULTILINE):
-        if "${" not in match.group(2):
+        variables = re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)", match.group(2))
+        names += [name for name in variables if name not in names]
+        if not variables:
             found.warn(
-                f"{app.label('.yarnrc.yml')}: {match.group(1)} is a literal token, and the image copies "
+                f"{label}: {match.group(1)} is a literal token, and the image copies "
                 ".yarnrc.yml into its install stage (a layer); rotate it and write "
                 f"`{match.group(1)}: ${{NPM_TOKEN}}` instead, with the token in your environment."
             )
+    if names:
+        shown = ", ".join(names)
+        found.propose(
+            "yarn_token_env",
+            " ".join(names),
+            f"{label}: npmAuthToken from " + ", ".join(f"${{{n}}}" for n in names),
+        )
+        secrets = " ".join(f"--secret id={name.lower()},env={name}" for name in names)
+        found.warn(
+            f"{label} reads registry tokens from {shown}: each install gets them from BuildKit "
+            f"secrets, never a layer. Build with `docker build {secrets} ...` ({shown} set in your shell)."
+        )

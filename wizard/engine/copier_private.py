@@ -1,9 +1,9 @@
 """Every private copier name ndw uses, in one place.
 
 copier's public API (`run_copy`, `run_update`, `Settings`) renders into a folder and has
-no question loader. ndw needs three more things: evaluate copier.yml's questions one by
-one (for its own front ends), render the scaffold in memory (to compare it with the disk
-before writing anything), and hand copier a repaired merge base on update. Each private
+no question loader. ndw needs two more things: render the scaffold in memory (to compare
+it with the disk before writing anything) and hand copier a repaired merge base on update.
+(copier.yml's questions are evaluated without copier, in `wizard.questions`.) Each private
 name those need is listed in `PRIVATE` and reached only through the accessors below;
 tests/test_engine.py imports every one and checks the shapes ndw relies on, so a copier
 upgrade that removes or changes one fails there, loudly, before any user sees it.
@@ -25,10 +25,6 @@ PRIVATE: tuple[tuple[str, str, str], ...] = (
     ("copier._subproject", "Subproject.last_answers", "cached property: merge base answers (update)"),
     ("copier._template", "Template", "copier.yml loaded once: questions_data, config_data, skip_if_exists"),
     ("copier._template", "Template._cleanup", "removes the template's temporary clone"),
-    ("copier._user_data", "AnswersMap", "answers so far, while walking the questions"),
-    ("copier._user_data", "Question", "get_when/get_default/parse_answer/validate_answer per question"),
-    ("copier._user_data", "Question._formatted_choices", "a question's choices, rendered"),
-    ("copier._types", "MISSING", "the marker of a question without a default"),
     ("copier._settings", "SettingsModel", "empty settings: the user's copier settings file is ignored"),
 )
 
@@ -53,29 +49,9 @@ def template_class() -> Any:
     return private("copier._template", "Template")
 
 
-def question_class() -> Any:
-    """copier's Question."""
-    return private("copier._user_data", "Question")
-
-
-def answers_map_class() -> Any:
-    """copier's AnswersMap."""
-    return private("copier._user_data", "AnswersMap")
-
-
 def no_user_settings() -> Any:
     """copier settings that ignore the user's own copier settings file (`SettingsModel()`)."""
     return private("copier._settings", "SettingsModel")()
-
-
-def missing() -> Any:
-    """copier's MISSING marker."""
-    return private("copier._types", "MISSING")
-
-
-def formatted_choices(question: Any) -> Any:
-    """A Question's rendered choices (`Question._formatted_choices`)."""
-    return question._formatted_choices
 
 
 def set_cached(instance: Any, name: str, value: Any) -> None:

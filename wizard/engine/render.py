@@ -5,7 +5,7 @@ names, exclusions, the answers file with `_src_path` and `_commit`) in pretend m
 one private override that receives each file's bytes and mode instead of writing it. The
 template is loaded (and cloned from its local history) once, the Jinja environment is
 built once, and compiled templates are kept on disk per template version
-(`wizard.engine.jinja_cache`), so a render is cheap enough for every keystroke of the TUI.
+(`wizard.jinja_cache`), so a render is cheap enough for every keystroke of the TUI.
 
 The writer (`wizard.worker`), the TUI preview, `ndw check`, `ndw update` and the answer
 matrix all use it. `copy_with_copier` (plain `run_copy` into a folder) is kept as the
@@ -22,7 +22,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -82,8 +82,7 @@ class Renderer:
 
     def __init__(self, repo: TemplateRepo | None = None) -> None:
         """Render `repo`'s version (by default the one this ndw ships)."""
-        from wizard.engine.jinja_cache import bytecode_cache  # noqa: PLC0415
-        from wizard.engine.questions import jinja_env_for  # noqa: PLC0415
+        from wizard.jinja_cache import bytecode_cache  # noqa: PLC0415
 
         self.repo = repo or current_template()
         self._lock = threading.Lock()  # copier's Worker is not meant to be shared by threads
@@ -177,3 +176,19 @@ def rendered_scaffold(answers: Mapping[str, Any], repo: TemplateRepo | None = No
         yield output
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def jinja_env_for(template: Any, src_path: str) -> Any:
+    """copier's Jinja environment for a loaded template, compiling each string snippet once.
+
+    copier compiles a question's strings on every evaluation and the renderer runs on every
+    change, so snippets are cached per environment (`wizard.jinja_cache`).
+    """
+    from wizard.jinja_cache import compiled_snippets  # noqa: PLC0415
+
+    worker = cp.worker_class()(src_path=src_path, dst_path=Path(), settings=cp.no_user_settings())
+    cp.set_cached(worker, "template", template)  # reuse the loaded copier.yml
+    env = worker.jinja_env
+    compiled_snippets().install(env)  # compiled once per installation, kept on disk
+    env.from_string = lru_cache(maxsize=4096)(env.from_string)
+    return env

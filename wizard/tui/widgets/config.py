@@ -8,7 +8,7 @@ from typing import Any
 from textual.markup import escape
 from textual.widgets import Static
 
-from wizard.engine.questions import Resolution
+from wizard.questions import Resolution
 
 SERVICES = {"db": "database", "redis": "Redis"}
 

@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
-from wizard.engine.questions import ResolvedQuestion
+from wizard.questions import ResolvedQuestion
 from wizard.session import origin_text, value_text
 
 
