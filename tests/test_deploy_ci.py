@@ -132,8 +132,13 @@ def test_native_modules_get_a_note_about_arm64_emulation() -> None:
 
 @pytest.mark.parametrize(
     "given",
-    [{}, WORKSPACE, {"app_dir": "services/orders", "framework": "nestjs", "native_build_tools": True}],
-    ids=["root", "pnpm-workspace", "subfolder"],
+    [
+        {},
+        WORKSPACE,
+        {"app_dir": "services/orders", "framework": "nestjs", "native_build_tools": True},
+        {"framework": "nestjs", "orm": "prisma", "migrations": "job"},
+    ],
+    ids=["root", "pnpm-workspace", "subfolder", "prisma-migrate-job"],
 )
 def test_workflow_passes_schema_zizmor_and_actionlint(
     given: dict[str, Any], tmp_path: Path, actionlint: Path, monkeypatch: pytest.MonkeyPatch
@@ -167,6 +172,53 @@ def test_the_linters_catch_what_they_are_there_for(
     broken = tmp_path / "broken.yml"
     broken.write_text(text.replace("runs-on: ubuntu-latest", "runs_on: ubuntu-latest", 1), encoding="utf-8")
     assert {finding.tool for finding in lint_workflows([broken])} >= {"workflow-schema", "actionlint"}
+
+
+MIGRATIONS = [
+    {"orm": "prisma", "migrations": "job"},
+    {"orm": "prisma", "migrations": "entrypoint"},
+    {"orm": "drizzle", "migrations": "job"},
+    {"orm": "drizzle", "migrations": "entrypoint"},
+    {"orm": "prisma", "migrations": "job", **WORKSPACE},
+]
+
+
+@pytest.mark.parametrize(
+    "given",
+    MIGRATIONS,
+    ids=lambda g: f"{g['orm']}-{g['migrations']}" + ("-workspace" if "layout" in g else ""),
+)
+def test_ci_builds_every_image_that_compose_and_the_migration_job_run(given: dict[str, Any]) -> None:
+    files = render(ci="github", kubernetes=True, **given)
+    folder = given.get("app_dir", ".")
+    prefix = "" if folder == "." else f"{folder}/"
+    # The Dockerfile targets compose builds (the app's runtime, Prisma's migrate stage).
+    compose = yaml.safe_load(files[f"{prefix}compose.yaml"])
+    targets = {service["build"]["target"] for service in compose["services"].values() if "build" in service}
+    # The images the Kubernetes base runs: the app's, and the migration Job's.
+    job = yaml.safe_load(files["deploy/kubernetes/orders-api/migrate/job.yaml"])
+    [container] = job["spec"]["template"]["spec"]["containers"]
+    images = {"orders-api", container["image"]}
+    # What the workflow builds: (image, target) for each build-push step, None being the last stage.
+    steps = load(files[WORKFLOW])["jobs"]["image"]["steps"]
+    metas = {step["id"]: step["with"]["images"] for step in steps if step.get("id", "").startswith("meta")}
+    built = set()
+    for step in steps:
+        if step.get("uses", "").startswith("docker/build-push-action") and "steps." in str(
+            step["with"]["tags"]
+        ):
+            meta = re.search(r"steps\.([\w-]+)\.outputs", step["with"]["tags"])
+            assert meta, step
+            image = metas[meta.group(1)].replace("${{ env.IMAGE }}", "orders-api")
+            built.add((image, step["with"].get("target", "runtime")))
+            assert step["with"]["push"] == "${{ env.PUBLISH == 'true' }}"
+    assert {target for _, target in built} >= targets
+    assert {image for image, _ in built} >= images
+    prisma_job = given["orm"] == "prisma" and given["migrations"] == "job"
+    assert ("orders-api-migrate", "migrate") in built if prisma_job else built == {("orders-api", "runtime")}
+    # GitLab publishes the same images.
+    gitlab = " ".join(yaml.safe_load(render(ci="gitlab", **given)[GITLAB])["orders-api-publish"]["script"])
+    assert ("--target migrate" in gitlab and "$IMAGE-migrate:" in gitlab) == prisma_job
 
 
 def test_gitlab_file_is_schema_valid_and_publishes_from_the_default_branch_and_tags(tmp_path: Path) -> None:

@@ -18,7 +18,6 @@ import yaml
 
 from tests.test_deploy_ci import render
 from tests.test_matrix import parse_dockerfile
-from wizard.questions import QuestionSet
 
 CASES: list[dict[str, Any]] = [
     {},
@@ -32,6 +31,30 @@ CASES: list[dict[str, Any]] = [
     },
     {"orm": "drizzle", "redis": True, "image_flavor": "distroless", "init_system": "docker-init"},
     {"app_dir": "services/orders", "package_manager": "pnpm", "package_manager_version": "10.18.3"},
+]
+# A pnpm workspace service with a TypeScript build and a NestJS monorepo app, both using one shared folder.
+WORKSPACE: dict[str, Any] = {
+    "app_dir": "apps/api",
+    "layout": "workspace",
+    "workspace_package": "@acme/api",
+    "workspace_deps": "packages/shared",
+    "package_manager": "pnpm",
+    "package_manager_version": "10.18.3",
+    "build_command": "pnpm --filter @acme/api... run build",
+    "entry": "dist/index.js",
+}
+NEST_MONOREPO: dict[str, Any] = {
+    "app_dir": "apps/orders",
+    "layout": "nest-monorepo",
+    "framework": "nestjs",
+    "workspace_deps": "libs/common",
+    "build_command": "npx --no-install nest build orders",
+    "entry": "dist/apps/orders/apps/orders/src/main.js",
+}
+CASES += [
+    WORKSPACE,
+    {**WORKSPACE, "orm": "prisma", "orm_dir": "packages/db", "migrations": "job"},
+    NEST_MONOREPO,
 ]
 
 
@@ -51,11 +74,13 @@ def without_dev_stage(text: str) -> str:
 def test_production_stages_are_byte_identical_with_the_dev_target(answers: dict[str, Any]) -> None:
     plain = dockerfile(answers)
     with_dev = dockerfile({**answers, "dev_target": True})
-    assert with_dev != plain and "FROM deps AS dev\n" in with_dev
+    assert with_dev != plain and re.search(r"^FROM (deps|build) AS dev$", with_dev, flags=re.M)
     assert without_dev_stage(with_dev) == plain
     # The last stage, the default build target, is still the runtime.
     stages = parse_dockerfile(with_dev)[1]
     assert stages[-1] == "runtime" and "dev" in stages
+    # A workspace or Nest monorepo service develops on its build stage: its slice of the repository.
+    assert ("FROM build AS dev\n" in with_dev) == (answers.get("layout", "standalone") != "standalone")
 
 
 def test_watch_command_follows_the_framework() -> None:
@@ -109,19 +134,61 @@ def test_compose_dev_publishes_the_debugger_on_loopback_and_watches_the_sources(
     )
 
 
-def test_workspace_services_are_refused_with_the_reason() -> None:
-    resolution = QuestionSet().resolve(
-        {
-            "service_name": "api",
-            "app_dir": "apps/api",
-            "layout": "workspace",
-            "workspace_package": "@acme/api",
-            "dev_target": True,
-        },
-        folder_name="repo",
+def dev_instructions(answers: dict[str, Any]) -> dict[str, list[str]]:
+    """The dev stage's instructions, by keyword."""
+    found: dict[str, list[str]] = {}
+    for i in parse_dockerfile(dockerfile({**answers, "dev_target": True}))[0]:
+        if i.stage == "dev":
+            found.setdefault(i.keyword, []).append(i.args)
+    return found
+
+
+def test_workspace_service_builds_its_packages_then_runs_from_its_folder() -> None:
+    dev = dev_instructions(WORKSPACE)
+    assert yaml.safe_load(dev["CMD"][0]) == [
+        "sh", "-c",
+        "pnpm --filter @acme/api... run build && cd apps/api"
+        " && exec node --inspect=0.0.0.0:9229 dist/index.js",
+    ]  # fmt: skip
+    # The watcher and compose's sync write the sources as the uid; node_modules stays root's.
+    assert dev["RUN"] == ["find /app -name node_modules -prune -o -exec chown 1000 {} +"]
+    assert dev["USER"] == ["1000"]
+    # No build step: `node --watch` from the service's folder follows its imports into the packages.
+    plain = dev_instructions({**WORKSPACE, "build_command": "", "entry": "src/server.js"})
+    assert plain["WORKDIR"] == ["/app/apps/api"]
+    assert yaml.safe_load(plain["CMD"][0]) == ["node", "--watch", "--inspect=0.0.0.0:9229", "src/server.js"]
+
+
+def test_nest_monorepo_app_watches_itself_from_the_root_with_ps_for_the_nest_cli() -> None:
+    dev = dev_instructions(NEST_MONOREPO)
+    assert yaml.safe_load(dev["CMD"][0]) == [
+        "node_modules/.bin/nest", "start", "orders",
+        "--watch", "--preserveWatchOutput", "--debug", "0.0.0.0:9229",
+    ]  # fmt: skip
+    assert "WORKDIR" not in dev  # nest-cli.json is at the root
+    # nest start --watch stops the old app through tree-kill, which needs ps (nestjs/nest-cli#484).
+    assert any("procps" in run for run in dev["RUN"])
+    assert any("procps" in run for run in dev_instructions({"framework": "nestjs"})["RUN"])
+    assert not any("procps" in run for run in dev_instructions(WORKSPACE)["RUN"])
+
+
+@pytest.mark.parametrize("answers", [WORKSPACE, NEST_MONOREPO], ids=["workspace", "nest-monorepo"])
+def test_compose_dev_syncs_the_service_and_its_shared_folder_and_rebuilds_on_the_lockfile(
+    answers: dict[str, Any],
+) -> None:
+    files = render(**answers, dev_target=True)
+    folder = answers["app_dir"]
+    watch = yaml.safe_load(files[f"{folder}/compose.dev.yaml"])["services"]["orders-api"]["develop"]["watch"]
+    shared = answers["workspace_deps"]
+    synced = {w["path"]: w["target"] for w in watch if w["action"] != "rebuild"}
+    assert synced == {".": f"/app/{folder}", f"../../{shared}": f"/app/{shared}"}
+    action = "sync" if answers["layout"] == "nest-monorepo" else "sync+restart"
+    assert {w["action"] for w in watch if w["action"] != "rebuild"} == {action}
+    rebuilt = [w["path"] for w in watch if w["action"] == "rebuild"]
+    lockfile = (
+        "../../pnpm-lock.yaml" if answers.get("package_manager") == "pnpm" else "../../package-lock.json"
     )
-    [problem] = resolution.problems
-    assert problem.field == "dev_target" and "standalone services only" in str(problem)
+    assert "../../package.json" in rebuilt and lockfile in rebuilt
 
 
 def compose_binary() -> str | None:

@@ -338,6 +338,41 @@ EXTRAS: tuple[dict[str, Any], ...] = (
         "migrations": "job",
         "lockfile_committed": False,
     },
+    # Development target of a workspace service (its packages' build, then the service) and of a
+    # NestJS monorepo app (`nest start --watch <app>`, procps for the Nest CLI) with Prisma.
+    {
+        "dev_target": True,
+        "app_dir": "apps/api",
+        "layout": "workspace",
+        "workspace_package": "@acme/api",
+        "workspace_deps": "packages/shared packages/db",
+        "package_manager": "pnpm",
+        "package_manager_version": "10.18.3",
+        "build_command": "pnpm --filter @acme/api... run build",
+        "entry": "dist/index.js",
+        "orm": "drizzle",
+        "migrations": "job",
+    },
+    {
+        "dev_target": True,
+        "app_dir": "apps/worker",
+        "layout": "workspace",
+        "workspace_package": "@acme/worker",
+        "workspace_deps": "packages/shared",
+        "package_manager": "npm",
+    },
+    {
+        "dev_target": True,
+        "app_dir": "apps/orders",
+        "layout": "nest-monorepo",
+        "framework": "nestjs",
+        "workspace_deps": "libs/common",
+        "package_manager": "npm",
+        "orm": "prisma",
+        "orm_dir": ".",
+        "migrations": "job",
+        "image_flavor": "alpine",
+    },
     # Kubernetes manifests: probes from the health path or the port, secrets, SQLite, HPA, migrations.
     {"kubernetes": True, "kubernetes_hpa": True, "orm": "drizzle", "redis": True, "migrations": "job"},
     {
