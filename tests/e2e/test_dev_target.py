@@ -1,11 +1,9 @@
 """#16: the Dockerfile's `dev` stage, built and run for real, reloads on a source edit.
 
-The compose tier's engine (dockerd 20.10 with no registry access) cannot build images, and
-`docker compose watch` rebuilds through the engine, so the reload is proven here instead:
 buildah builds the `dev` target of the generated Dockerfile, podman runs it with the app's
-source folder bind-mounted (what compose's `sync` does by copying), a file is edited, and the
-app serves the change without a restart of the container. The production target of the same
-Dockerfile builds to the same image as without the answer.
+source folder bind-mounted, a file is edited, and the app serves the change without a restart of
+the container; the production target of the same Dockerfile builds to the same image as without
+the answer. tests/compose/test_dev_watch.py runs the same target under Compose's own `watch`.
 """
 
 from __future__ import annotations
