@@ -21,19 +21,13 @@ import pytest
 import yaml
 
 from tests.support.actionlint import actionlint_package
+from tests.test_matrix import PNPM_WORKSPACE_SERVICE
 from wizard.detect import detect
 from wizard.engine.render import Renderer
 from wizard.lint_deploy import _Yaml12Loader, lint_actionlint, lint_gitlab, lint_workflows, lint_zizmor
 from wizard.questions import QuestionSet
 
-WORKSPACE = {
-    "app_dir": "apps/api",
-    "layout": "workspace",
-    "workspace_package": "@acme/api",
-    "workspace_deps": "packages/shared packages/db",
-    "package_manager": "pnpm",
-    "package_manager_version": "10.18.3",
-}
+WORKSPACE = PNPM_WORKSPACE_SERVICE
 WORKFLOW = ".github/workflows/orders-api-image.yml"
 GITLAB = ".gitlab/ci/orders-api-image.gitlab-ci.yml"
 

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from tests.test_deploy_ci import render
-from tests.test_matrix import parse_dockerfile
+from tests.test_matrix import PNPM_WORKSPACE_SERVICE, parse_dockerfile
 
 CASES: list[dict[str, Any]] = [
     {},
@@ -34,12 +34,8 @@ CASES: list[dict[str, Any]] = [
 ]
 # A pnpm workspace service with a TypeScript build and a NestJS monorepo app, both using one shared folder.
 WORKSPACE: dict[str, Any] = {
-    "app_dir": "apps/api",
-    "layout": "workspace",
-    "workspace_package": "@acme/api",
+    **PNPM_WORKSPACE_SERVICE,
     "workspace_deps": "packages/shared",
-    "package_manager": "pnpm",
-    "package_manager_version": "10.18.3",
     "build_command": "pnpm --filter @acme/api... run build",
     "entry": "dist/index.js",
 }

@@ -45,6 +45,15 @@ INITS = ("tini", "dumb-init", "docker-init", "none")
 MIGRATIONS = ("job", "entrypoint", "none")
 
 # Other answers, each tried on a few combinations.
+# A pnpm workspace service using two workspace packages (the shape most extras build on).
+PNPM_WORKSPACE_SERVICE: dict[str, Any] = {
+    "app_dir": "apps/api",
+    "layout": "workspace",
+    "workspace_package": "@acme/api",
+    "workspace_deps": "packages/shared packages/db",
+    "package_manager": "pnpm",
+    "package_manager_version": "10.18.3",
+}
 EXTRAS: tuple[dict[str, Any], ...] = (
     {"node_version": 22, "package_manager": "pnpm", "package_manager_version": "10.18.3"},
     {"node_version": 24, "package_manager": "yarn", "package_manager_version": "4.9.1", "orm": "prisma"},
@@ -131,12 +140,7 @@ EXTRAS: tuple[dict[str, Any], ...] = (
     {"app_dir": "apps/api", "package_manager": "pnpm", "package_manager_version": "11.28.10"},
     # Services of monorepos: pnpm, npm and yarn workspace packages, NestJS monorepo apps.
     {
-        "app_dir": "apps/api",
-        "layout": "workspace",
-        "workspace_package": "@acme/api",
-        "workspace_deps": "packages/shared packages/db",
-        "package_manager": "pnpm",
-        "package_manager_version": "10.18.3",
+        **PNPM_WORKSPACE_SERVICE,
         "build_command": "pnpm --filter @acme/api... run build",
         "entry": "dist/index.js",
         "orm": "drizzle",
@@ -301,12 +305,8 @@ EXTRAS: tuple[dict[str, Any], ...] = (
     },
     {
         "ci": "gitlab",
-        "app_dir": "apps/api",
-        "layout": "workspace",
-        "workspace_package": "@acme/api",
+        **PNPM_WORKSPACE_SERVICE,
         "workspace_deps": "packages/shared",
-        "package_manager": "pnpm",
-        "package_manager_version": "10.18.3",
         "entry": "dist/index.js",
     },
     # Development target: no build step, NestJS's watcher, another build step, Prisma, subfolder.
@@ -342,12 +342,7 @@ EXTRAS: tuple[dict[str, Any], ...] = (
     # NestJS monorepo app (`nest start --watch <app>`, procps for the Nest CLI) with Prisma.
     {
         "dev_target": True,
-        "app_dir": "apps/api",
-        "layout": "workspace",
-        "workspace_package": "@acme/api",
-        "workspace_deps": "packages/shared packages/db",
-        "package_manager": "pnpm",
-        "package_manager_version": "10.18.3",
+        **PNPM_WORKSPACE_SERVICE,
         "build_command": "pnpm --filter @acme/api... run build",
         "entry": "dist/index.js",
         "orm": "drizzle",
