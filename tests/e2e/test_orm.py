@@ -8,9 +8,10 @@ placeholder file, so the Prisma 6 app is checked by what its image holds; the Pr
 with engineType "client" and the pg driver adapter needs no engine and runs a real query.
 
 Trap 4: workspaces with Prisma in a shared package (pnpm, packages/db with a custom output),
-Prisma 7 with prisma.config.ts in the service and Drizzle in the service (npm), scaffolded by
+Prisma 7 with prisma.config.ts in the service, Drizzle in the service and in a shared package
+(npm, packages/db with drizzle.config.ts and drizzle/), scaffolded by
 detection alone (`ndw init --all-services`), built from the repository root and run; the
-queries go to the test PostgreSQL, and the Drizzle migration job runs for real.
+queries go to the test PostgreSQL, and the Drizzle migration jobs run for real.
 """
 
 from __future__ import annotations
