@@ -187,13 +187,37 @@ def test_npm_workspace_prisma7_service(run_ndw: Run, tmp_path: Path) -> None:
     assert "openssl" not in dockerfile.split("# ---- runtime", 1)[1]
 
 
-def test_drizzle_outside_the_service_is_refused(run_ndw: Run, tmp_path: Path) -> None:
-    repo = copy("monorepos", "npm-orm-services", tmp_path)
-    status, _, err = run_ndw(
-        "init", repo, "--service", "apps/inventory", "--defaults", "--set", "orm_dir=packages/db"
-    )
+def test_drizzle_in_a_shared_package_is_detected() -> None:
+    """apps/api has no drizzle.config: packages/db (a workspace dependency) holds it and drizzle/."""
+    got = service(FIXTURES / "monorepos" / "npm-drizzle-db", "apps/api")
+    assert (got["orm"], got["orm_dir"], got["schema_path"]) == ("drizzle", "packages/db", "drizzle.config.ts")
+    assert (got["migrations_dir"], got["db_driver"], got["database"]) == ("drizzle", "pg", "postgresql")
+    assert got["workspace_deps"] == "packages/db"
+
+
+def test_drizzle_in_a_shared_package_migrator(run_ndw: Run, tmp_path: Path) -> None:
+    """The image carries packages/db/drizzle beside docker/migrate.mjs (the package's `files` leave it
+    out), and the migrator loads drizzle-orm and pg from packages/db, where npm installed them."""
+    repo = copy("monorepos", "npm-drizzle-db", tmp_path)
+    init(run_ndw, repo, "--service", "apps/api", "--defaults")
+    runtime = (repo / "apps/api/Dockerfile").read_text().split("# ---- runtime", 1)[1]
+    assert "COPY --chown=root:root apps/api/ .\n" in runtime
+    assert "COPY --chown=root:root packages/db/drizzle ./drizzle\n" in runtime
+    migrator = (repo / "apps/api/docker/migrate.mjs").read_text()
+    # /app/apps/api/docker/migrate.mjs -> /app/packages/db/package.json
+    assert 'createRequire(new URL("../../../packages/db/package.json", import.meta.url))' in migrator
+    assert 'const { migrate } = fromOrm("drizzle-orm/node-postgres/migrator");' in migrator
+    assert 'from "pg"' not in migrator and 'new URL("../drizzle", import.meta.url)' in migrator
+    compose = yaml.safe_load((repo / "apps/api/compose.yaml").read_text())
+    assert compose["services"]["api-migrate"]["command"] == ["node", "docker/migrate.mjs"]
+
+
+def test_drizzle_outside_the_service_is_refused_for_pnpm(run_ndw: Run, tmp_path: Path) -> None:
+    """`pnpm deploy` does not keep the repository layout the migrator resolves from."""
+    repo = copy("monorepos", "pnpm-workspace", tmp_path)
+    folder = next(s.path for s in detect_services(repo))
+    drizzle = ("--set", "orm=drizzle", "--set", "orm_dir=packages/db")
+    status, _, err = run_ndw("init", repo, "--service", folder, "--defaults", *drizzle)
     assert status == 2
-    assert "orm_dir" in err and "Drizzle's migrations run from the service's own folder" in " ".join(
-        err.split()
-    )
-    assert not (repo / "apps/inventory/Dockerfile").exists()
+    assert "orm_dir" in err and "which `pnpm deploy` does not do" in " ".join(err.split())
+    assert not (repo / folder / "Dockerfile").exists()

@@ -8,9 +8,10 @@ placeholder file, so the Prisma 6 app is checked by what its image holds; the Pr
 with engineType "client" and the pg driver adapter needs no engine and runs a real query.
 
 Trap 4: workspaces with Prisma in a shared package (pnpm, packages/db with a custom output),
-Prisma 7 with prisma.config.ts in the service and Drizzle in the service (npm), scaffolded by
+Prisma 7 with prisma.config.ts in the service, Drizzle in the service and in a shared package
+(npm, packages/db with drizzle.config.ts and drizzle/), scaffolded by
 detection alone (`ndw init --all-services`), built from the repository root and run; the
-queries go to the test PostgreSQL, and the Drizzle migration job runs for real.
+queries go to the test PostgreSQL, and the Drizzle migration jobs run for real.
 """
 
 from __future__ import annotations
@@ -252,5 +253,32 @@ def test_drizzle_in_a_workspace_service_migration_job_runs(
     name = f"ndw-e2e-orm-inventory-{os.getpid()}"
     _serve(engine, started, inventory.build.tag, name, port=inventory.port, url=url)
     status, body = wait_for_http(f"http://127.0.0.1:{inventory.port}/stock", timeout=20)
+    assert (status, json.loads(body)) == (200, [])
+    _stops_cleanly(engine, name)
+
+
+def test_drizzle_in_a_shared_package_migration_job_runs(
+    engine: Containers, orm_root: Path, postgres: PostgresServer, started: list[str]
+) -> None:
+    """npm: packages/db holds drizzle.config.ts, the schema and drizzle/ (not in its published
+    files); apps/api's migrate job resolves drizzle-orm and pg from there, then the app queries."""
+    api = _workspace_service("npm-drizzle-db", "apps/api", engine, orm_root)
+    assert (api.answers["orm_dir"], api.answers["migrations"]) == ("packages/db", "job")
+    compose = yaml.safe_load((api.repo / "apps/api/compose.yaml").read_text())
+    command = compose["services"]["api-migrate"]["command"]
+    database = f"catalog_{os.getpid()}"
+    url = postgres.create_database(database)
+    job = f"ndw-e2e-orm-catalog-migrate-{os.getpid()}"
+    started.append(job)
+    engine.podman(
+        "run", "--name", job, "--network", "host", "-e", f"DATABASE_URL={url}", api.build.tag, *command,
+        timeout=120,
+    )  # fmt: skip
+    assert engine.inspect(job, "{{.State.ExitCode}}") == "0", engine.logs(job)
+    assert "/app/apps/api/drizzle" in engine.logs(job)
+    assert postgres.psql("SELECT to_regclass('public.products') IS NOT NULL", database) == "t"
+    name = f"ndw-e2e-orm-catalog-api-{os.getpid()}"
+    _serve(engine, started, api.build.tag, name, port=api.port, url=url)
+    status, body = wait_for_http(f"http://127.0.0.1:{api.port}/products", timeout=20)
     assert (status, json.loads(body)) == (200, [])
     _stops_cleanly(engine, name)
