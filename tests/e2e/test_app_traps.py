@@ -42,6 +42,12 @@ def quotes(builds: _Builds) -> BuiltApp:
 
 
 @pytest.fixture(scope="module")
+def quotes_pnpm_sibling(builds: _Builds) -> BuiltApp:
+    """The same API (npm) whose ../shared is locked and built with pnpm 10.18.3."""
+    return builds.get("fastify-sibling-pnpm")
+
+
+@pytest.fixture(scope="module")
 def accounts(builds: _Builds) -> BuiltApp:
     """Fastify + bcrypt 6 on pnpm 11 with no build-approval list and no engines."""
     return builds.get("fastify-bcrypt-pnpm")
@@ -129,6 +135,30 @@ def test_sibling_package_is_built_and_linked(
     name = f"ndw-e2e-quotes-{os.getpid()}"
     assert_port_free(port)
     engine.start(quotes.tag, name, {})
+    started.append(name)
+    wait_for_http(f"http://127.0.0.1:{port}/health", timeout=60)
+    status, body = http_get(f"http://127.0.0.1:{port}/quote")
+    assert status == 200 and "(3 hours ago)" in body, body
+
+
+def test_sibling_locked_by_pnpm_is_installed_and_built_by_pnpm(
+    quotes_pnpm_sibling: BuiltApp, engine: Containers, started: list[str]
+) -> None:
+    """An npm app linking a pnpm sibling: shared/ has pnpm's layout (node_modules/.pnpm, from its
+    frozen pnpm-lock.yaml), tsc's output, no devDependencies; the app answers from that build."""
+    built = quotes_pnpm_sibling
+    listing = engine.shell_as_root(
+        built.tag,
+        "readlink node_modules/@acme/shared; ls /shared/dist /shared/node_modules/.pnpm; "
+        "readlink /shared/node_modules/ms; stat -c %U /shared/dist",
+    ).stdout.split()
+    assert listing[0] == "../../../shared"  # node_modules/@acme/shared -> /shared
+    assert {"index.js", "ms@2.1.3", ".pnpm/ms@2.1.3/node_modules/ms", "root"} <= set(listing)
+    assert not [entry for entry in listing if entry.startswith(("typescript@", "@types+ms@"))]
+    port = built.app.port
+    name = f"ndw-e2e-quotes-pnpm-{os.getpid()}"
+    assert_port_free(port)
+    engine.start(built.tag, name, {})
     started.append(name)
     wait_for_http(f"http://127.0.0.1:{port}/health", timeout=60)
     status, body = http_get(f"http://127.0.0.1:{port}/quote")
