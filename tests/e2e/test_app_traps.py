@@ -42,6 +42,12 @@ def quotes(builds: _Builds) -> BuiltApp:
 
 
 @pytest.fixture(scope="module")
+def quotes_pnpm_sibling(builds: _Builds) -> BuiltApp:
+    """The same API (npm) whose ../shared is locked and built with pnpm 10.18.3."""
+    return builds.get("fastify-sibling-pnpm")
+
+
+@pytest.fixture(scope="module")
 def accounts(builds: _Builds) -> BuiltApp:
     """Fastify + bcrypt 6 on pnpm 11 with no build-approval list and no engines."""
     return builds.get("fastify-bcrypt-pnpm")
@@ -133,6 +139,79 @@ def test_sibling_package_is_built_and_linked(
     wait_for_http(f"http://127.0.0.1:{port}/health", timeout=60)
     status, body = http_get(f"http://127.0.0.1:{port}/quote")
     assert status == 200 and "(3 hours ago)" in body, body
+
+
+def test_sibling_locked_by_pnpm_is_installed_and_built_by_pnpm(
+    quotes_pnpm_sibling: BuiltApp, engine: Containers, started: list[str]
+) -> None:
+    """An npm app linking a pnpm sibling: shared/ has pnpm's layout (node_modules/.pnpm, from its
+    frozen pnpm-lock.yaml), tsc's output, no devDependencies; the app answers from that build."""
+    built = quotes_pnpm_sibling
+    listing = engine.shell_as_root(
+        built.tag,
+        "readlink node_modules/@acme/shared; ls /shared/dist /shared/node_modules/.pnpm; "
+        "readlink /shared/node_modules/ms; stat -c %U /shared/dist",
+    ).stdout.split()
+    assert listing[0] == "../../../shared"  # node_modules/@acme/shared -> /shared
+    assert {"index.js", "ms@2.1.3", ".pnpm/ms@2.1.3/node_modules/ms", "root"} <= set(listing)
+    assert not [entry for entry in listing if entry.startswith(("typescript@", "@types+ms@"))]
+    port = built.app.port
+    name = f"ndw-e2e-quotes-pnpm-{os.getpid()}"
+    assert_port_free(port)
+    engine.start(built.tag, name, {})
+    started.append(name)
+    wait_for_http(f"http://127.0.0.1:{port}/health", timeout=60)
+    status, body = http_get(f"http://127.0.0.1:{port}/quote")
+    assert status == 200 and "(3 hours ago)" in body, body
+
+
+YARN1_LOCK = Path(__file__).resolve().parents[1] / "fixtures" / "sibling-yarn1" / "yarn.lock"
+
+
+@pytest.fixture(scope="module")
+def quotes_yarn_sibling(engine: Containers, tmp_path_factory: pytest.TempPathFactory) -> BuiltApp:
+    """fastify-sibling-npm with shared/ locked by yarn 1 instead (its package-lock.json swapped for
+    the yarn.lock yarn 1.22.22 wrote for the same package.json), scaffolded from what detection says."""
+    app = APPS["fastify-sibling-npm"]
+    context = Path(shutil.copytree(app.source, tmp_path_factory.mktemp("yarn1") / app.name))
+    (context / "shared" / "package-lock.json").unlink()
+    shutil.copy(YARN1_LOCK, context / "shared" / "yarn.lock")
+    detected = subprocess.run(
+        [sys.executable, "-m", "wizard", "detect", str(context)], capture_output=True, text=True, check=False
+    )  # fmt: skip
+    assert yaml.safe_load(detected.stdout)["sibling_deps"] == "shared:yarn@1.22.22", detected.stdout
+    answers = {**app.answers, "sibling_deps": "shared:yarn@1.22.22", "port": 3488}
+    (context / "ndw-answers.yml").write_text(yaml.safe_dump(answers))
+    result = subprocess.run(
+        [sys.executable, "-m", "wizard", "init", str(context), "--answers", str(context / "ndw-answers.yml")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    tag = "localhost/ndw-e2e/fastify-sibling-yarn1:latest"
+    base = {"NODE_IMAGE": app.node_image(engine)}
+    return BuiltApp(app, context, engine.build(context, tag, base, dockerfile=context / "api" / "Dockerfile"))
+
+
+def test_sibling_locked_by_yarn_1_is_installed_and_built_by_yarn(
+    quotes_yarn_sibling: BuiltApp, engine: Containers, started: list[str]
+) -> None:
+    """yarn 1 installed shared/ frozen (its integrity file is there), tsc built it, the production
+    reinstall dropped typescript; the app answers from that build and stops cleanly."""
+    built = quotes_yarn_sibling
+    listing = engine.shell_as_root(
+        built.tag, "ls -a /shared/dist /shared/node_modules; stat -c %U /shared/dist"
+    ).stdout.split()
+    assert {"index.js", "ms", ".yarn-integrity", "root"} <= set(listing)
+    assert "typescript" not in listing and ".package-lock.json" not in listing
+    name = f"ndw-e2e-quotes-yarn1-{os.getpid()}"
+    assert_port_free(3488)
+    engine.start(built.tag, name, {})
+    started.append(name)
+    wait_for_http("http://127.0.0.1:3488/health", timeout=60)
+    status, body = http_get("http://127.0.0.1:3488/quote")
+    assert status == 200 and "(3 hours ago)" in body, body
+    elapsed, code = engine.stop(name, grace=10)
+    assert code == 0 and elapsed < 10
 
 
 def test_pnpm_build_approval_lets_the_native_module_load(

@@ -2,16 +2,46 @@
 
 The image's build context must hold the sibling too, so the app has to be scaffolded from a
 folder that holds both (app_dir set to the service's folder); the Dockerfile then installs and
-builds each sibling from its own package-lock.json before the app's install links it.
+builds each sibling with its own package manager (npm, pnpm or yarn 1, from its packageManager
+field or lockfile, whatever the app uses) before the app's install links it.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from pathlib import Path
 
 from wizard.detect.app import App
 from wizard.detect.model import Detection
+from wizard.detect.runtime import PNPM_BY_LOCKFILE, YARN_CLASSIC
+
+LOCKFILE = {"npm": "package-lock.json", "pnpm": "pnpm-lock.yaml", "yarn": "yarn.lock"}
+
+
+def sibling_manager(folder: Path) -> tuple[str, str, str]:
+    """(manager, exact version or "" for npm, evidence) for one sibling package.
+
+    packageManager names the exact version; else its lockfile tells the manager (pnpm's
+    lockfileVersion the pin, yarn.lock the classic line); else npm, as before.
+    """
+    try:
+        declared = str(json.loads((folder / "package.json").read_text()).get("packageManager") or "")
+    except (OSError, ValueError, AttributeError):
+        declared = ""
+    match = re.match(r"^(npm|pnpm|yarn)@(\d+\.\d+\.\d+)", declared)
+    if match:
+        manager, version = match.group(1), match.group(2)
+        return manager, "" if manager == "npm" else version, f"packageManager {declared.split('+')[0]}"
+    if (folder / "pnpm-lock.yaml").is_file():
+        head = (folder / "pnpm-lock.yaml").read_text(errors="replace")[:400]
+        found = re.search(r"^lockfileVersion:\s*['\"]?(\d+)", head, re.MULTILINE)
+        version = PNPM_BY_LOCKFILE.get(found.group(1) if found else "9", PNPM_BY_LOCKFILE["9"])[0]
+        return "pnpm", version, "pnpm-lock.yaml"
+    if (folder / "yarn.lock").is_file() and not (folder / "package-lock.json").is_file():
+        return "yarn", YARN_CLASSIC, "yarn.lock"
+    return "npm", "", "package-lock.json"
 
 
 def _repository(app: App) -> Path:
@@ -43,12 +73,30 @@ def detect_siblings(app: App, found: Detection) -> None:
                 f"{app.root.resolve().relative_to(parent).as_posix()}."
             )
             continue
-        inside.append(folder)
-        sources.append(f"{name}: {spec}")
-        if not (target / "package-lock.json").is_file():
+        manager, version, evidence = sibling_manager(target)
+        if manager == "yarn" and (
+            not version.startswith("1.") or "__metadata:" in _head(target / "yarn.lock")
+        ):
             found.warn(
-                f"{app.dep_source(name)} ({spec}) has no package-lock.json: the image installs each sibling "
-                f"with `npm ci` from its own lockfile, so run `npm install` in {folder} and commit it."
+                f"{app.dep_source(name)} ({spec}) is locked by yarn berry, which ndw does not build for a "
+                f"sibling yet: lock {folder} with npm, pnpm or yarn 1, or add its stage to the Dockerfile "
+                "yourself."
+            )
+            continue
+        inside.append(folder if manager == "npm" else f"{folder}:{manager}@{version}")
+        sources.append(f"{name}: {spec}" + ("" if manager == "npm" else f" ({manager}, {evidence})"))
+        if not (target / LOCKFILE[manager]).is_file():
+            found.warn(
+                f"{app.dep_source(name)} ({spec}) has no {LOCKFILE[manager]}: the image installs each "
+                f"sibling frozen from its own lockfile, so run `{manager} install` in {folder} and commit it."
             )
     if inside:
         found.propose("sibling_deps", " ".join(inside), f"{app.label('package.json')} " + ", ".join(sources))
+
+
+def _head(path: Path) -> str:
+    """The start of a file, or "" when it is missing."""
+    try:
+        return path.read_text(errors="replace")[:400]
+    except OSError:
+        return ""
