@@ -620,6 +620,14 @@ def test_ctrl_c_still_removes_the_container_and_image(tmp_path: Path) -> None:
     assert fake.verbs()[-2:] == ["rm", "rmi"]
 
 
+def test_ctrl_c_while_the_engine_creates_the_container_removes_it(tmp_path: Path) -> None:
+    """The container exists before `run` returns: a Ctrl-C then must not leave it behind."""
+    fake = FakeEngine(interrupt_on="run")
+    with pytest.raises(KeyboardInterrupt):
+        _verify(tmp_path, fake).run()
+    assert fake.verbs()[-2:] == ["rm", "rmi"]
+
+
 def test_ctrl_c_during_the_build_removes_what_it_may_have_tagged(tmp_path: Path) -> None:
     fake = FakeEngine(interrupt_on="build")
     with pytest.raises(KeyboardInterrupt):

@@ -320,10 +320,13 @@ class Verifier(Session):
             init=self.target.needs_engine_init,
         )
         started = self.clock()
+        # Set before the run: the container exists as soon as the engine creates it, so a Ctrl-C
+        # (or a failure) while `run` is still going must remove it too (`rm --force` of a name
+        # that never got a container is harmless).
+        self.started = True
         done = self.runner(argv, timeout=120)
         seconds = self.clock() - started
         self.started_at = started
-        self.started = True  # a failed run may leave a created container behind
         if done.returncode != 0:
             self.report.logs = last_lines(done.output, self.options.log_lines)
             self.report.logs_from = "container"
