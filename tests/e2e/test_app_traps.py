@@ -119,6 +119,18 @@ def test_nest_assets_and_proto_reach_the_app_which_waits_for_mongodb(
     assert "did not accept connections within 2s" in engine.logs(name)
 
 
+def _serve_a_quote(built: BuiltApp, label: str, port: int, engine: Containers, started: list[str]) -> str:
+    """Start BUILT's image; its /quote answers from the sibling's compiled code. Returns the container."""
+    name = f"ndw-e2e-{label}-{os.getpid()}"
+    assert_port_free(port)
+    engine.start(built.tag, name, {})
+    started.append(name)
+    wait_for_http(f"http://127.0.0.1:{port}/health", timeout=60)
+    status, body = http_get(f"http://127.0.0.1:{port}/quote")
+    assert status == 200 and "(3 hours ago)" in body, body
+    return name
+
+
 def test_sibling_package_is_built_and_linked(
     quotes: BuiltApp, engine: Containers, started: list[str]
 ) -> None:
@@ -131,14 +143,7 @@ def test_sibling_package_is_built_and_linked(
     assert listing[0] == "../../../shared"  # node_modules/@acme/shared -> /shared
     assert {"index.js", "ms", "root"} <= set(listing)
     assert "typescript" not in listing  # pruned to the sibling's production dependencies
-    port = quotes.app.port
-    name = f"ndw-e2e-quotes-{os.getpid()}"
-    assert_port_free(port)
-    engine.start(quotes.tag, name, {})
-    started.append(name)
-    wait_for_http(f"http://127.0.0.1:{port}/health", timeout=60)
-    status, body = http_get(f"http://127.0.0.1:{port}/quote")
-    assert status == 200 and "(3 hours ago)" in body, body
+    _serve_a_quote(quotes, "quotes", quotes.app.port, engine, started)
 
 
 def test_sibling_locked_by_pnpm_is_installed_and_built_by_pnpm(
@@ -155,14 +160,7 @@ def test_sibling_locked_by_pnpm_is_installed_and_built_by_pnpm(
     assert listing[0] == "../../../shared"  # node_modules/@acme/shared -> /shared
     assert {"index.js", "ms@2.1.3", ".pnpm/ms@2.1.3/node_modules/ms", "root"} <= set(listing)
     assert not [entry for entry in listing if entry.startswith(("typescript@", "@types+ms@"))]
-    port = built.app.port
-    name = f"ndw-e2e-quotes-pnpm-{os.getpid()}"
-    assert_port_free(port)
-    engine.start(built.tag, name, {})
-    started.append(name)
-    wait_for_http(f"http://127.0.0.1:{port}/health", timeout=60)
-    status, body = http_get(f"http://127.0.0.1:{port}/quote")
-    assert status == 200 and "(3 hours ago)" in body, body
+    _serve_a_quote(built, "quotes-pnpm", built.app.port, engine, started)
 
 
 YARN1_LOCK = Path(__file__).resolve().parents[1] / "fixtures" / "sibling-yarn1" / "yarn.lock"
@@ -203,13 +201,7 @@ def test_sibling_locked_by_yarn_1_is_installed_and_built_by_yarn(
     ).stdout.split()
     assert {"index.js", "ms", ".yarn-integrity", "root"} <= set(listing)
     assert "typescript" not in listing and ".package-lock.json" not in listing
-    name = f"ndw-e2e-quotes-yarn1-{os.getpid()}"
-    assert_port_free(3488)
-    engine.start(built.tag, name, {})
-    started.append(name)
-    wait_for_http("http://127.0.0.1:3488/health", timeout=60)
-    status, body = http_get("http://127.0.0.1:3488/quote")
-    assert status == 200 and "(3 hours ago)" in body, body
+    name = _serve_a_quote(built, "quotes-yarn1", 3488, engine, started)
     elapsed, code = engine.stop(name, grace=10)
     assert code == 0 and elapsed < 10
 
