@@ -108,16 +108,12 @@ class QuestionSet:
         # copier's own reading of copier.yml: `_key` is a setting, `name: value` a question
         # whose default is the value.
         self._settings = {key[1:]: value for key, value in config.items() if str(key).startswith("_")}
+        # Derived values (`when: false`) are copier's to compute: never asked, shown or accepted.
         self._questions_data: dict[str, dict[str, Any]] = {
             str(name): dict(details) if isinstance(details, dict) else {"default": details}
             for name, details in config.items()
             if not str(name).startswith("_")
-        }
-        # Derived values (`when: false`) are copier's to compute: never asked, shown or accepted.
-        self._questions_data = {
-            name: details
-            for name, details in self._questions_data.items()
-            if details.get("when") is not False
+            and not (isinstance(details, dict) and details.get("when") is False)
         }
         groups = self._settings.get("ndw_groups", {})
         self._groups = {name: str(title) for title, names in groups.items() for name in names}
