@@ -18,7 +18,7 @@ from tests.compose.engine import compose_binary
 from tests.compose.stack import Stacks
 from tests.compose.standins import move_to_docker
 from tests.support.apps import fixture_apps
-from tests.support.containers import Containers, http_get, wait_for_http
+from tests.support.containers import Containers, wait_for_body, wait_for_http
 
 APP = next(app for app in fixture_apps() if app.name == "express-nolock-npm")
 FILES = ("-f", "compose.yaml", "-f", "compose.dev.yaml")
@@ -53,16 +53,8 @@ def test_compose_dev_watch_syncs_an_edit_and_the_app_serves_it(stacks: Stacks, b
             )
         )
         edited = time.monotonic()
-        answer: tuple[int, str] = (0, "")
-        while time.monotonic() < edited + 60:
-            try:
-                answer = http_get(f"http://{host}:{port}/dev-reload")
-            except OSError:
-                answer = (0, "")
-            if answer == (200, "edited"):
-                break
-            time.sleep(0.5)
-        print(f"compose watch: the edit was served {time.monotonic() - edited:.1f} s after saving")
+        seconds, answer = wait_for_body(f"http://{host}:{port}/dev-reload", "edited", edited, timeout=60)
+        print(f"compose watch: the edit was served {seconds:.1f} s after saving")
         if answer != (200, "edited"):
             watch.terminate()
             output = watch.communicate(timeout=20)[0]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tests.e2e.conftest import _Builds
 from tests.support.apps import ANSWERS_FILE
-from tests.support.containers import Containers, assert_port_free, http_get, wait_for_http
+from tests.support.containers import Containers, assert_port_free, wait_for_body, wait_for_http
 
 APP = "express-nolock-npm"
 
@@ -57,18 +57,8 @@ def test_dev_stage_reloads_on_a_source_edit(builds: _Builds, engine: Containers,
                 "app.use('/v1', v1);\napp.get('/dev-reload', (req, res) => res.send('edited'));",
             )
         )
-        edited = time.monotonic()
-        deadline = edited + 30
-        answer: tuple[int, str] = (0, "")
-        while time.monotonic() < deadline:
-            try:
-                answer = http_get(f"http://127.0.0.1:{port}/dev-reload")
-            except OSError:
-                answer = (0, "")
-            if answer == (200, "edited"):
-                break
-            time.sleep(0.3)
-        print(f"dev target: the edit was served {time.monotonic() - edited:.1f} s after saving")
+        seconds, answer = wait_for_body(f"http://127.0.0.1:{port}/dev-reload", "edited", time.monotonic(), 30)
+        print(f"dev target: the edit was served {seconds:.1f} s after saving")
         assert answer == (200, "edited"), engine.logs(name)
         assert engine.inspect(name, "{{.RestartCount}}") in ("0", "")
     finally:

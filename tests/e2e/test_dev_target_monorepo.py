@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.support.containers import Containers, assert_port_free, http_get, wait_for_http
+from tests.support.containers import Containers, assert_port_free, wait_for_body, wait_for_http
 from tests.support.rootfs import SUITE_FOR_MAJOR, node_base_image
 
 MONOREPOS = Path(__file__).parents[1] / "fixtures" / "monorepos"
@@ -112,20 +112,6 @@ def _scaffold(source: Path, dest: Path, *sets: str) -> Path:
     return repo
 
 
-def _served(port: int, edit: Edit, started: float, timeout: float) -> tuple[float, tuple[int, str]]:
-    """Seconds from STARTED until GET edit.path answers 200 with the marker (or timeout), and the answer."""
-    answer: tuple[int, str] = (0, "")
-    while time.monotonic() - started < timeout:
-        try:
-            answer = http_get(f"http://127.0.0.1:{port}{edit.path}")
-        except OSError:
-            answer = (0, "")
-        if answer[0] == 200 and edit.marker in answer[1]:
-            break
-        time.sleep(0.3)
-    return time.monotonic() - started, answer
-
-
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_dev_stage_reloads_service_and_shared_package_edits(
     name: str, engine: Containers, tmp_path: Path
@@ -175,7 +161,8 @@ def test_dev_stage_reloads_service_and_shared_package_edits(
             if case.restarts:
                 # compose.dev.yaml's sync+restart: the synced container restarts and builds again.
                 engine.podman("restart", "--time", "10", container)
-            seconds, answer = _served(port, edit, edited, timeout=120)
+            url = f"http://127.0.0.1:{port}{edit.path}"
+            seconds, answer = wait_for_body(url, edit.marker, edited, timeout=120)
             print(f"{name}: {edit.file} served {seconds:.1f} s after saving")
             assert answer[0] == 200 and edit.marker in answer[1], f"{answer}\n{engine.logs(container)}"
         if not case.restarts:

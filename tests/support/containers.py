@@ -291,6 +291,24 @@ def wait_for_http(url: str, timeout: float = 60) -> tuple[int, str]:
     raise TimeoutError(f"{url} did not answer within {timeout} s (last error: {last})")
 
 
+def wait_for_body(url: str, marker: str, since: float, timeout: float) -> tuple[float, tuple[int, str]]:
+    """Poll URL until it answers 200 with MARKER in its body (a dev server serving an edit).
+
+    Returns the seconds from SINCE (a `time.monotonic()` reading, the moment of the edit) to
+    that answer, or to the timeout, and the last answer ((0, "") when nothing answered).
+    """
+    answer: tuple[int, str] = (0, "")
+    while time.monotonic() - since < timeout:
+        try:
+            answer = http_get(url)
+        except OSError:
+            answer = (0, "")
+        if answer[0] == 200 and marker in answer[1]:
+            break
+        time.sleep(0.3)
+    return time.monotonic() - since, answer
+
+
 def assert_port_free(port: int) -> None:
     """Fail early when something already answers on 127.0.0.1:PORT (it would fake the checks)."""
     import socket
