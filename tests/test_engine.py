@@ -21,7 +21,7 @@ from copier._user_data import AnswersMap, Question
 from tests.conftest import REPO_ROOT
 from wizard.engine import copier_private as cp
 from wizard.engine.render import Renderer, copy_with_copier, jinja_env_for
-from wizard.questions import QuestionSet
+from wizard.questions import QuestionSet, copier_answers
 from wizard.template import template_dir
 
 
@@ -43,8 +43,16 @@ def test_the_shapes_ndw_relies_on() -> None:
     for name in ("template", "jinja_env", "subproject"):  # set through the instance's __dict__
         assert isinstance(inspect.getattr_static(worker, name), cached_property), f"Worker.{name}"
     assert isinstance(cp.private("copier._subproject", "Subproject.last_answers"), cached_property)
+    assert list(inspect.signature(worker._render_context).parameters) == ["self"]
+    assert list(inspect.signature(worker._ask).parameters) == ["self"]
+    answers = cp.private("copier._user_data", "AnswersMap")()
+    for name, kind in (("user", dict), ("hidden", set), ("last", dict)):
+        assert isinstance(getattr(answers, name), kind), f"AnswersMap.{name}"
+    assert hasattr(answers, "external"), "AnswersMap.external"
     template = cp.template_class()
-    for name in ("questions_data", "config_data", "local_abspath", "commit", "skip_if_exists"):
+    for name in ("questions_data", "config_data", "local_abspath", "commit", "skip_if_exists", "envops"):
+        assert hasattr(template, name), f"Template.{name}"
+    for name in ("metadata", "external_data"):
         assert hasattr(template, name), f"Template.{name}"
 
 
@@ -65,7 +73,7 @@ def test_private_names_are_reached_only_through_the_list() -> None:
 
 def test_an_unlisted_private_name_is_refused() -> None:
     with pytest.raises(LookupError, match="not listed"):
-        cp.private("copier._main", "Worker._ask")
+        cp.private("copier._main", "Worker._render_folder")
 
 
 def tree(folder: Path) -> dict[str, tuple[bytes, int]]:
@@ -136,3 +144,34 @@ def test_questions_evaluate_as_copiers_own_question_class(given: dict[str, Any])
         assert mine.value == value, name
         if mine.applies:
             answers.user[name] = value
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        {},
+        {"framework": "nestjs", "orm": "prisma", "migrations": "entrypoint", "database": "mysql"},
+        {"app_dir": "services/orders", "orm": "drizzle", "database": "sqlite", "migrations": "job"},
+        {"image_flavor": "distroless", "init_system": "docker-init", "redis": True, "kubernetes": True},
+        {"package_manager": "pnpm", "ci": "github", "dev_target": True, "port": 8080},
+    ],
+    ids=["defaults", "nest-prisma-mysql", "subfolder-sqlite", "distroless-redis-k8s", "pnpm-ci-dev"],
+)
+def test_the_renderers_recorded_answers_are_copiers_own(given: dict[str, Any]) -> None:
+    """The renderer records the answers in one pass (`copier_answers`); copier's own question
+    walk (`Worker._ask`) must record the same values and hide the same names."""
+    answers = QuestionSet().resolve({"service_name": "orders-api", **given}).require_valid()
+    renderer = Renderer()
+    worker = cp.worker_class()(
+        src_path=str(renderer._template.url), dst_path=Path("/nonexistent-ndw-test/out"), data=dict(answers),
+        defaults=True, pretend=True, quiet=True, unsafe=True, settings=cp.no_user_settings(),
+    )  # fmt: skip
+    cp.set_cached(worker, "template", renderer._template)
+    cp.set_cached(worker, "jinja_env", renderer._env)
+    worker._ask()  # copier's own walk, not the renderer's override
+    recorded, hidden = copier_answers(
+        renderer._template.questions_data, renderer._template.envops, answers, "out"
+    )
+    assert recorded == worker.answers.user
+    assert hidden == worker.answers.hidden
+    assert set(recorded) - set(answers) >= {"entry_script", "drizzle_migrator"}  # computed values too

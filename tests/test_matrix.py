@@ -606,8 +606,16 @@ def test_every_combination_renders_and_only_impossible_ones_are_refused(matrix: 
     assert len(matrix.cases) > 800
 
 
-def test_every_dockerfile_passes_hadolint(matrix: Matrix) -> None:
-    findings = lint_dockerfiles(matrix.unique["dockerfile"])
+# hadolint over the matrix's few hundred distinct Dockerfiles is the longest check here: in
+# shards, so pytest-xdist runs them side by side.
+HADOLINT_SHARDS = 4
+
+
+@pytest.mark.parametrize("shard", range(HADOLINT_SHARDS))
+def test_every_dockerfile_passes_hadolint(matrix: Matrix, shard: int) -> None:
+    dockerfiles = sorted(matrix.unique["dockerfile"])
+    assert len(dockerfiles) >= HADOLINT_SHARDS * 10, "too few distinct Dockerfiles in the matrix"
+    findings = lint_dockerfiles(dockerfiles[shard::HADOLINT_SHARDS])
     report = [f"{finding} <- {matrix.who('dockerfile', finding.path)}" for finding in findings[:15]]
     assert not findings, "\n".join(report)
 

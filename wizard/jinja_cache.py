@@ -15,7 +15,7 @@ import hashlib
 import marshal
 import os
 import sys
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import CodeType
 from typing import Any
@@ -110,3 +110,44 @@ def compiled_snippets() -> CompiledSnippets:
     python = "".join(map(str, sys.version_info[:2]))
     name = f"snippets-{_safe(__version__)}-py{python}-jinja{_safe(jinja2.__version__)}.marshal"
     return CompiledSnippets(cache_root() / "jinja" / name)
+
+
+class PlainText:
+    """What `from_string` gives for text without Jinja syntax: it renders as itself, so no
+    render context is built for it (most of copier.yml's strings and file-name parts)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        """The text, as Jinja would render it."""
+        return self.text
+
+
+@lru_cache(maxsize=8192)
+def is_plain_text(env: Environment, text: str) -> bool:
+    """Whether Jinja would render `text` unchanged: no tag, expression, comment or line
+    statement, and no newline Jinja would rewrite or strip."""
+    markers = [env.block_start_string, env.variable_start_string, env.comment_start_string, "\r"]
+    markers += [prefix for prefix in (env.line_statement_prefix, env.line_comment_prefix) if prefix]
+    if any(marker in text for marker in markers):
+        return False
+    return env.keep_trailing_newline or not text.endswith("\n")
+
+
+def cache_from_string(env: Environment) -> None:
+    """Make `env.from_string` keep what it compiled and answer plain text with `PlainText`.
+
+    Callers only `render` what it returns (copier's questions, paths and strings, ndw's own).
+    """
+    original = env.from_string
+
+    @lru_cache(maxsize=4096)
+    def from_string(source: Any, *args: Any, **kwargs: Any) -> Any:
+        if not args and not kwargs and isinstance(source, str) and is_plain_text(env, source):
+            return PlainText(source)
+        return original(source, *args, **kwargs)
+
+    env.from_string = from_string  # type: ignore[method-assign,assignment]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,7 +21,7 @@ import yaml
 from jinja2.sandbox import SandboxedEnvironment
 
 from wizard.errors import AnswersError, InvalidAnswer, TemplateError
-from wizard.jinja_cache import compiled_snippets
+from wizard.jinja_cache import cache_from_string, compiled_snippets, is_plain_text
 from wizard.template import read_config, template_dir
 
 Origin = Literal["answer", "detected", "default", "missing"]
@@ -207,6 +207,56 @@ class QuestionSet:
         return Resolution(tuple(resolved), unknown)
 
 
+def replayable(questions_data: Mapping[str, Any]) -> bool:
+    """Whether `copier_answers` records what copier's own walk would for these questions: none
+    uses `ask`, `secret` or copier's `UNSET` (ndw's template uses none of them)."""
+    for details in questions_data.values():
+        if isinstance(details, dict) and ({"ask", "secret"} & set(details) or "UNSET" in str(details)):
+            return False
+    return True
+
+
+def copier_answers(
+    questions_data: Mapping[str, Any],
+    envops: Mapping[str, Any],
+    data: Mapping[str, Any],
+    folder_name: str,
+) -> tuple[dict[str, Any], frozenset[str]]:
+    """What copier's `Worker._ask` records on a fresh copy with `data` and `defaults=True`.
+
+    Walks every question in copier.yml's order, computed values included: the given answer
+    (checked, cast and validated) or else the rendered default; questions whose `when` is
+    false are hidden from the answers file but keep their default. Returns the answers and
+    the hidden names; raises ValueError where copier would refuse.
+    """
+    env = snippet_env(tuple(sorted(dict(envops).items())))
+    recorded: dict[str, Any] = {}
+    hidden: set[str] = set()
+    for name, raw_details in questions_data.items():
+        details = raw_details if isinstance(raw_details, dict) else {"default": raw_details}
+        # copier's AnswersMap.combined: recorded answers over the given ones.
+        question = _Question(name, details, env, {**data, **recorded, "_folder_name": folder_name})
+        applies = question.when()
+        if name in data:
+            value = question.parse(data[name])
+            problem = question.validation_error(value)
+        else:
+            default = question.render(details.get("default", _MISSING))
+            if default is _MISSING:
+                if applies:
+                    raise ValueError(f'Question "{name}" is required')
+                hidden.add(name)
+                continue
+            value = question.parse(default)
+            problem = question.validation_error(value) if applies else ""
+        if problem:
+            raise ValueError(f"Validation error for question '{name}': {problem}")
+        if not applies:
+            hidden.add(name)
+        recorded[name] = value
+    return recorded, frozenset(hidden)
+
+
 class _Missing:
     """copier's MISSING: a question without a default."""
 
@@ -278,6 +328,8 @@ class _Question:
     def render(self, value: Any, extra: Mapping[str, Any] | None = None) -> Any:
         """A string rendered as Jinja (a list item by item); anything else as it is."""
         if isinstance(value, str):
+            if is_plain_text(self.env, value):
+                return value  # what Jinja would return, without building a render context
             return self.env.from_string(value).render({**self.context, **(extra or {})})
         if isinstance(value, list):
             return [self.render(item, extra) for item in value]
@@ -359,7 +411,7 @@ def snippet_env(envops: tuple[tuple[str, Any], ...]) -> SandboxedEnvironment:
         extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"], **dict(envops)
     )
     compiled_snippets().install(env)
-    env.from_string = lru_cache(maxsize=4096)(env.from_string)  # type: ignore[method-assign,assignment]
+    cache_from_string(env)
     return env
 
 

@@ -19,6 +19,9 @@ from typing import Any
 PRIVATE: tuple[tuple[str, str, str], ...] = (
     ("copier._main", "Worker", "one render; `_render_allowed` captures each file instead of writing it"),
     ("copier._main", "Worker._render_allowed", "overridden: receives every file's bytes and mode"),
+    ("copier._main", "Worker._ask", "overridden: the answers recorded in one pass (wizard.questions)"),
+    ("copier._main", "Worker._render_context", "overridden: kept until an answer changes"),
+    ("copier._user_data", "AnswersMap", "Worker.answers: made by `_ask`; its parts show an answer changed"),
     ("copier._main", "Worker.template", "cached property, set to the template loaded once"),
     ("copier._main", "Worker.jinja_env", "cached property, set to the Jinja environment built once"),
     ("copier._main", "Worker.subproject", "update: the subproject whose last answers are repaired"),
@@ -62,3 +65,8 @@ def set_cached(instance: Any, name: str, value: Any) -> None:
 def cleanup_template(template: Any) -> None:
     """Remove a Template's temporary clone (`Template._cleanup`)."""
     template._cleanup()
+
+
+def answers_map_class() -> Any:
+    """copier's AnswersMap (a Worker's answers: given, recorded, hidden)."""
+    return private("copier._user_data", "AnswersMap")

@@ -19,16 +19,17 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from wizard.disk.paths import answers_file_for
 from wizard.engine import copier_private as cp
 from wizard.errors import TemplateError
+from wizard.questions import copier_answers, replayable
 from wizard.template import current_template
 from wizard.template_repo import PORTABLE_URL, TemplateRepo, rewritten_urls
 
@@ -74,7 +75,72 @@ def _capturing_worker_class() -> Any:
                 self.__dict__.setdefault("ndw_captured", {})[key] = RenderedFile(key, expected_contents, mode)
             return False  # nothing is ever written
 
+        def _ask(self) -> None:
+            # copier would walk every question again, rendering its strings with a context
+            # rebuilt each time; ndw records the same answers in one pass (wizard.questions),
+            # byte for byte the same files (the oracle in tests/test_matrix.py).
+            if not replayable(self.template.questions_data) or self.template.external_data:
+                super()._ask()
+                return
+            answers = cp.answers_map_class()(init=dict(self.data), metadata=self.template.metadata)
+            recorded, hidden = copier_answers(
+                self.template.questions_data,
+                self.template.envops,
+                self.data,
+                self.subproject.local_abspath.name,
+            )
+            answers.user.update(recorded)
+            for name in hidden:
+                answers.hide(name)
+            self.answers = answers
+
+        def _render_context(self) -> Any:
+            # copier rebuilds the whole context (every answer, the answers file's content) for
+            # each question, path part and file: over a hundred times a render. It only changes
+            # when an answer is recorded, hidden or dropped, so it is kept until one is.
+            answers = self.answers
+            state: tuple[int, ...] = (id(answers), len(answers.user), len(answers.hidden))
+            state += (len(answers.last), id(answers.external))
+            kept = self.__dict__.get("ndw_context")
+            if kept is None or kept[0] != state:
+                kept = self.__dict__["ndw_context"] = (state, super()._render_context())
+            # Each caller gets its own `_copier_conf` to write into (copier blanks `answers_file`).
+            return {**kept[1], "_copier_conf": _WritableView(kept[1]["_copier_conf"])}
+
     return CapturingWorker
+
+
+class _WritableView(MutableMapping[str, Any]):
+    """A mapping read through to `base`, keeping its own writes and deletions to itself."""
+
+    def __init__(self, base: Mapping[str, Any]) -> None:
+        self._base = base
+        self._own: dict[str, Any] = {}
+        self._deleted: set[str] = set()
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self._own:
+            return self._own[key]
+        if key in self._deleted:
+            raise KeyError(key)
+        return self._base[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._own[key] = value
+        self._deleted.discard(key)
+
+    def __delitem__(self, key: str) -> None:
+        if key not in self:
+            raise KeyError(key)
+        self._own.pop(key, None)
+        self._deleted.add(key)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._own
+        yield from (key for key in self._base if key not in self._own and key not in self._deleted)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 class Renderer:
@@ -184,11 +250,11 @@ def jinja_env_for(template: Any, src_path: str) -> Any:
     copier compiles a question's strings on every evaluation and the renderer runs on every
     change, so snippets are cached per environment (`wizard.jinja_cache`).
     """
-    from wizard.jinja_cache import compiled_snippets  # noqa: PLC0415
+    from wizard.jinja_cache import cache_from_string, compiled_snippets  # noqa: PLC0415
 
     worker = cp.worker_class()(src_path=src_path, dst_path=Path(), settings=cp.no_user_settings())
     cp.set_cached(worker, "template", template)  # reuse the loaded copier.yml
     env = worker.jinja_env
     compiled_snippets().install(env)  # compiled once per installation, kept on disk
-    env.from_string = lru_cache(maxsize=4096)(env.from_string)
+    cache_from_string(env)
     return env
