@@ -11,6 +11,7 @@ pytest-xdist runs in parallel).
 
 from __future__ import annotations
 
+import copy
 import difflib
 import hashlib
 import itertools
@@ -516,9 +517,12 @@ ORACLE_CHUNKS = 8
 
 @pytest.fixture(scope="module")
 def compiled_once() -> Iterator[None]:
-    """Jinja compiles each template source once for all copier runs here (a pure function of
-    the source; every run of this template configures the environment alike). Everything
-    else copier does on a copy still runs: questions, paths, exclusions, files, modes."""
+    """Jinja compiles each template source once for all copier runs here, and copier.yml is
+    parsed once (both pure functions of the source; every run of this template configures
+    the environment alike, and copier.yml includes no other file). Everything else copier
+    does on a copy still runs: the clone, questions, paths, exclusions, files, modes."""
+    import copier._template as copier_template  # copier.yml loading, patched for the oracle only
+
     original = jinja2.Environment.compile
     memo: dict[tuple[Any, ...], Any] = {}
 
@@ -531,8 +535,18 @@ def compiled_once() -> Iterator[None]:
             memo[key] = original(self, source, *args, **kwargs)
         return memo[key]
 
+    load_config = copier_template.load_template_config
+    configs: dict[tuple[bytes, bool], Any] = {}
+
+    def load_config_once(conf_path: Path, quiet: bool = False) -> Any:
+        key = (Path(conf_path).read_bytes(), quiet)
+        if key not in configs:
+            configs[key] = load_config(conf_path, quiet)
+        return copy.deepcopy(configs[key])
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(jinja2.Environment, "compile", compile_once)
+        patch.setattr(copier_template, "load_template_config", load_config_once)
         yield
 
 
