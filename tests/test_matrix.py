@@ -190,6 +190,24 @@ EXTRAS: tuple[dict[str, Any], ...] = (
         "migrations": "entrypoint",
         "node_version": 26,
     },
+    # pnpm with the Drizzle config in a shared package: the migrator loads drizzle-orm from the
+    # package `pnpm deploy` put in node_modules (distroless: the entrypoint runs it in-process).
+    {
+        "app_dir": "apps/api",
+        "layout": "workspace",
+        "workspace_package": "@acme/api",
+        "workspace_deps": "packages/db",
+        "package_manager": "pnpm",
+        "package_manager_version": "10.18.3",
+        "build_command": "pnpm --filter @acme/api... run build",
+        "entry": "dist/index.js",
+        "orm": "drizzle",
+        "orm_dir": "packages/db",
+        "orm_package": "@acme/db",
+        "database": "postgresql",
+        "migrations": "entrypoint",
+        "image_flavor": "distroless",
+    },
     # Prisma in workspace services: a shared package, the root, the service itself.
     {
         "app_dir": "apps/api",

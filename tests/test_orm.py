@@ -212,12 +212,66 @@ def test_drizzle_in_a_shared_package_migrator(run_ndw: Run, tmp_path: Path) -> N
     assert compose["services"]["api-migrate"]["command"] == ["node", "docker/migrate.mjs"]
 
 
-def test_drizzle_outside_the_service_is_refused_for_pnpm(run_ndw: Run, tmp_path: Path) -> None:
-    """`pnpm deploy` does not keep the repository layout the migrator resolves from."""
+def test_drizzle_outside_the_services_packages_is_refused_for_pnpm(run_ndw: Run, tmp_path: Path) -> None:
+    """`pnpm deploy` copies only the workspace packages the service uses: elsewhere (here a folder
+    apps/api does not depend on) the migrator would find no drizzle-orm in the image."""
     repo = copy("monorepos", "pnpm-workspace", tmp_path)
     folder = next(s.path for s in detect_services(repo))
     drizzle = ("--set", "orm=drizzle", "--set", "orm_dir=packages/db")
     status, _, err = run_ndw("init", repo, "--service", folder, "--defaults", *drizzle)
     assert status == 2
-    assert "orm_dir" in err and "which `pnpm deploy` does not do" in " ".join(err.split())
+    said = " ".join(err.split())
+    assert "orm_dir: 'packages/db' is not allowed" in said
+    assert "a workspace package the service uses (workspace_deps: packages/shared)" in said
     assert not (repo / folder / "Dockerfile").exists()
+
+
+def test_drizzle_in_a_shared_package_with_pnpm_is_detected() -> None:
+    """pnpm: packages/db holds the Drizzle config; its package name is where `pnpm deploy` puts it."""
+    got = service(FIXTURES / "monorepos" / "pnpm-drizzle-db", "apps/api")
+    assert (got["package_manager"], got["orm"], got["orm_dir"]) == ("pnpm", "drizzle", "packages/db")
+    assert (got["orm_package"], got["workspace_deps"], got["migrations_dir"]) == (
+        "@acme/db",
+        "packages/db",
+        "drizzle",
+    )
+    # npm has no deploy: the migrator finds the package by its folder, so no name is proposed.
+    assert "orm_package" not in service(FIXTURES / "monorepos" / "npm-drizzle-db", "apps/api")
+
+
+def test_drizzle_in_a_shared_package_with_pnpm_migrator(run_ndw: Run, tmp_path: Path) -> None:
+    """The migrator resolves drizzle-orm and pg from @acme/db's real folder (the node_modules link
+    `pnpm deploy` made), and the image carries packages/db/drizzle beside it."""
+    repo = copy("monorepos", "pnpm-drizzle-db", tmp_path)
+    init(run_ndw, repo, "--service", "apps/api", "--defaults")
+    dockerfile = (repo / "apps/api/Dockerfile").read_text()
+    assert "pnpm --filter @acme/api deploy --prod --legacy" in dockerfile
+    runtime = dockerfile.split("# ---- runtime", 1)[1]
+    assert "COPY --chown=root:root packages/db/drizzle ./drizzle\n" in runtime
+    migrator = (repo / "apps/api/docker/migrate.mjs").read_text()
+    # /app/docker/migrate.mjs -> /app/node_modules/@acme/db -> /app/node_modules/.pnpm/@acme+db@.../@acme/db
+    assert (
+        "createRequire(realpathSync(fileURLToPath("
+        'new URL("../node_modules/@acme/db/package.json", import.meta.url))))'
+    ) in migrator
+    assert 'const { migrate } = fromOrm("drizzle-orm/node-postgres/migrator");' in migrator
+    assert "packages/db/package.json" not in migrator and 'new URL("../drizzle", import.meta.url)' in migrator
+    assert "`@acme/db` (`orm_package`) as `pnpm deploy` copied it" in " ".join(
+        (repo / "apps/api/DOCKER.md").read_text().split()
+    )
+    compose = yaml.safe_load((repo / "apps/api/compose.yaml").read_text())
+    assert compose["services"]["api-migrate"]["command"] == ["node", "docker/migrate.mjs"]
+
+
+def test_drizzle_in_a_shared_package_with_pnpm_needs_a_package_name(run_ndw: Run, tmp_path: Path) -> None:
+    """orm_package is the node_modules name the migrator loads from: a bad one is refused."""
+    repo = copy("monorepos", "pnpm-drizzle-db", tmp_path)
+    status, _, err = run_ndw(
+        "init", repo, "--service", "apps/api", "--defaults", "--set", "orm_package=packages/db"
+    )
+    assert status == 2
+    assert (
+        "orm_package: 'packages/db' is not allowed; must be an npm package name such as @acme/db"
+        in " ".join(err.split())
+    )
+    assert not (repo / "apps/api/Dockerfile").exists()

@@ -282,3 +282,34 @@ def test_drizzle_in_a_shared_package_migration_job_runs(
     status, body = wait_for_http(f"http://127.0.0.1:{api.port}/products", timeout=20)
     assert (status, json.loads(body)) == (200, [])
     _stops_cleanly(engine, name)
+
+
+def test_drizzle_in_a_shared_package_with_pnpm_migration_job_runs(
+    engine: Containers, orm_root: Path, postgres: PostgresServer, started: list[str]
+) -> None:
+    """pnpm: `pnpm deploy` copies @acme/db (drizzle.config.ts, schema, drizzle/) into the image's
+    node_modules with drizzle-orm and pg beside it in .pnpm; the migrate job resolves them from
+    there and applies packages/db/drizzle, then the app queries."""
+    api = _workspace_service("pnpm-drizzle-db", "apps/api", engine, orm_root)
+    assert (api.answers["orm_dir"], api.answers["migrations"]) == ("packages/db", "job")
+    # Nothing laid out like the repository: drizzle-orm is reachable only from @acme/db's own folder.
+    listing = _sh(engine, api.build.tag, "cd /app && ls node_modules; ls -d packages 2>&1; true")
+    assert "drizzle-orm" not in listing.split() and "No such file" in listing
+    compose = yaml.safe_load((api.repo / "apps/api/compose.yaml").read_text())
+    command = compose["services"]["api-migrate"]["command"]
+    database = f"catalog_pnpm_{os.getpid()}"
+    url = postgres.create_database(database)
+    job = f"ndw-e2e-orm-catalog-pnpm-migrate-{os.getpid()}"
+    started.append(job)
+    engine.podman(
+        "run", "--name", job, "--network", "host", "-e", f"DATABASE_URL={url}", api.build.tag, *command,
+        timeout=120,
+    )  # fmt: skip
+    assert engine.inspect(job, "{{.State.ExitCode}}") == "0", engine.logs(job)
+    assert "/app/drizzle" in engine.logs(job)
+    assert postgres.psql("SELECT to_regclass('public.products') IS NOT NULL", database) == "t"
+    name = f"ndw-e2e-orm-catalog-pnpm-api-{os.getpid()}"
+    _serve(engine, started, api.build.tag, name, port=api.port, url=url)
+    status, body = wait_for_http(f"http://127.0.0.1:{api.port}/products", timeout=20)
+    assert (status, json.loads(body)) == (200, [])
+    _stops_cleanly(engine, name)

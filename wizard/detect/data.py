@@ -119,6 +119,7 @@ def detect_data(app: App, found: Detection, elsewhere: Sequence[App] = ()) -> No
         _prisma(home, found)
     elif home.has("drizzle-orm"):
         _drizzle(home, found)
+        _deployed_orm_package(app, home, found)
     else:
         found.propose("orm", "none", f"{app.label('package.json')}: no prisma or drizzle-orm dependency")
         if app.has("knex"):
@@ -152,6 +153,15 @@ def detect_data(app: App, found: Detection, elsewhere: Sequence[App] = ()) -> No
         bool(client),
         app.dep_source(client) if client else f"{app.label('package.json')}: no Redis client dependency",
     )
+
+
+def _deployed_orm_package(app: App, home: App, found: Detection) -> None:
+    """pnpm: the name `pnpm deploy` gives the shared package holding the Drizzle config in node_modules."""
+    name = home.manifest.get("name")
+    if home is app or not home.prefix or found.values().get("package_manager") != "pnpm":
+        return
+    if isinstance(name, str) and name:
+        found.propose("orm_package", name, f"{home.label('package.json')} name")
 
 
 def _optional(app: App, package: str) -> bool:
