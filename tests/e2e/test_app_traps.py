@@ -206,6 +206,54 @@ def test_sibling_locked_by_yarn_1_is_installed_and_built_by_yarn(
     assert code == 0 and elapsed < 10
 
 
+YARN4_SIBLING = Path(__file__).resolve().parents[1] / "fixtures" / "sibling-yarn4"
+
+
+@pytest.fixture(scope="module")
+def quotes_berry_sibling(engine: Containers, tmp_path_factory: pytest.TempPathFactory) -> BuiltApp:
+    """fastify-sibling-pnpm with shared/ locked by yarn 4.18.1 instead (its package.json pins it, and
+    the yarn.lock that yarn wrote; no .yarnrc.yml, so Plug'n'Play by default), from what detection says."""
+    app = APPS["fastify-sibling-pnpm"]
+    context = Path(shutil.copytree(app.source, tmp_path_factory.mktemp("berry") / app.name))
+    (context / "shared" / "pnpm-lock.yaml").unlink()
+    for name in ("package.json", "yarn.lock"):
+        shutil.copy(YARN4_SIBLING / name, context / "shared" / name)
+    detected = subprocess.run(
+        [sys.executable, "-m", "wizard", "detect", str(context)], capture_output=True, text=True, check=False
+    )  # fmt: skip
+    assert yaml.safe_load(detected.stdout)["sibling_deps"] == "shared:yarn@4.18.1", detected.stdout
+    answers = {**app.answers, "sibling_deps": "shared:yarn@4.18.1", "port": 3489}
+    (context / "ndw-answers.yml").write_text(yaml.safe_dump(answers))
+    result = subprocess.run(
+        [sys.executable, "-m", "wizard", "init", str(context), "--answers", str(context / "ndw-answers.yml")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    tag = "localhost/ndw-e2e/fastify-sibling-berry:latest"
+    base = {"NODE_IMAGE": app.node_image(engine)}
+    return BuiltApp(app, context, engine.build(context, tag, base, dockerfile=context / "api" / "Dockerfile"))
+
+
+def test_sibling_locked_by_yarn_berry_is_installed_and_built_by_its_yarn(
+    quotes_berry_sibling: BuiltApp, engine: Containers, started: list[str]
+) -> None:
+    """yarn 4 (through corepack, on Node 24) installed shared/ frozen into node_modules although
+    Plug'n'Play is its default, tsc built it, `workspaces focus --production` dropped typescript;
+    the app answers from that build and stops cleanly."""
+    built = quotes_berry_sibling
+    listing = engine.shell_as_root(
+        built.tag,
+        "readlink node_modules/@acme/shared; ls -a /shared /shared/dist /shared/node_modules; "
+        "stat -c %U /shared/dist",
+    ).stdout.split()
+    assert listing[0] == "../../../shared"  # node_modules/@acme/shared -> /shared
+    assert {"index.js", "ms", ".yarn-state.yml", "root"} <= set(listing)
+    assert "typescript" not in listing and ".pnp.cjs" not in listing
+    name = _serve_a_quote(built, "quotes-berry", 3489, engine, started)
+    elapsed, code = engine.stop(name, grace=10)
+    assert code == 0 and elapsed < 10
+
+
 def test_pnpm_build_approval_lets_the_native_module_load(
     accounts: BuiltApp, engine: Containers, started: list[str]
 ) -> None:
