@@ -247,6 +247,33 @@ def test_sibling_yarn_berry_pin_comes_from_its_lockfile_metadata(tmp_path: Path)
     assert "(yarn, yarn.lock __metadata version 10)" in detection.findings["sibling_deps"].source
 
 
+def test_yarn_berry_sibling_warns_about_what_its_stage_does_not_provide(tmp_path: Path) -> None:
+    app = yarn4_sibling_app(tmp_path)
+    write(
+        app,
+        {
+            "shared/.yarnrc.yml": "plugins:\n  - path: .yarn/plugins/@yarnpkg/plugin-x.cjs\n"
+            'npmAuthToken: "${NPM_TOKEN}"\n'
+        },
+    )
+    detection = detect(app)
+    assert detection.values()["sibling_deps"] == "shared:yarn@4.18.1"
+    assert warned(detection, "shared/.yarnrc.yml loads plugins")
+    assert warned(detection, "shared/.yarnrc.yml reads NPM_TOKEN from the environment")
+    assert not warned(detection, "workspace-tools")
+
+
+def test_yarn_3_sibling_is_pinned_from_its_metadata_and_warned_about_focus(tmp_path: Path) -> None:
+    app = yarn4_sibling_app(tmp_path)
+    shared = json.loads((app / "shared" / "package.json").read_text())
+    del shared["packageManager"]
+    (app / "shared" / "package.json").write_text(json.dumps(shared))
+    write(app, {"shared/yarn.lock": "__metadata:\n  version: 6\n  cacheKey: 8\n"})
+    detection = detect(app)
+    assert detection.values()["sibling_deps"] == "shared:yarn@3.8.7"
+    assert warned(detection, "locked by yarn 3.8.7", "a plugin (workspace-tools) in yarn 2 and 3")
+
+
 def test_sibling_committed_yarn_release_is_named_when_it_is_there(tmp_path: Path) -> None:
     app = yarn4_sibling_app(tmp_path)
     write(app, {"shared/.yarnrc.yml": "nodeLinker: pnp\nyarnPath: .yarn/releases/yarn-4.18.1.cjs\n"})
@@ -357,7 +384,9 @@ def test_yarn_berry_sibling_runs_its_committed_release(
     assert stage.index(f"COPY shared/{release}") < stage.index("yarn install --immutable")
     assert "ENV YARN_NODE_LINKER=node-modules\n" in stage
     assert "corepack install" not in stage and "cli-dist" not in stage
-    assert "`shared/` with yarn 4.18.1" in (app / "api" / "DOCKER.md").read_text()
+    docker_md = " ".join((app / "api" / "DOCKER.md").read_text().split())
+    assert "`shared/` with yarn 4.18.1" in docker_md
+    assert f"`shared/` runs the yarn release it commits, `{release}`" in docker_md
 
 
 # ---------------------------------------------------------------- trap 8: the database the app uses

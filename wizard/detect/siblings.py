@@ -95,6 +95,8 @@ def detect_siblings(app: App, found: Detection) -> None:
         release = yarn_release(target) if manager == "yarn" and not version.startswith("1.") else ""
         if release:
             entry, evidence = f"{entry}:{release}", f"{evidence}, .yarnrc.yml yarnPath {release}"
+        if manager == "yarn" and not version.startswith("1."):
+            _warn_berry_gaps(found, f"{app.dep_source(name)} ({spec})", folder, version, target)
         inside.append(entry)
         sources.append(f"{name}: {spec}" + ("" if manager == "npm" else f" ({manager}, {evidence})"))
         if not (target / LOCKFILE[manager]).is_file():
@@ -112,3 +114,27 @@ def _head(path: Path) -> str:
         return path.read_text(errors="replace")[:400]
     except OSError:
         return ""
+
+
+def _warn_berry_gaps(found: Detection, what: str, folder: str, version: str, target: Path) -> None:
+    """Warn about what a yarn berry sibling's stage does not provide: plugins, variables, yarn < 4."""
+    try:
+        rc = (target / ".yarnrc.yml").read_text(errors="replace")
+    except OSError:
+        rc = ""
+    if re.search(r"^plugins:", rc, re.MULTILINE):
+        found.warn(
+            f"{what}: {folder}/.yarnrc.yml loads plugins, which its stage does not copy before the "
+            "install; add `COPY` lines for them to that stage."
+        )
+    variables = sorted(set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)", rc)))
+    if variables:
+        found.warn(
+            f"{what}: {folder}/.yarnrc.yml reads {', '.join(variables)} from the environment, which its "
+            "stage does not set; pass them as build secrets in that stage."
+        )
+    if int(version.split(".", maxsplit=1)[0]) < 4:
+        found.warn(
+            f"{what} is locked by yarn {version}: its stage prunes with `yarn workspaces focus`, "
+            "built into yarn 4 but a plugin (workspace-tools) in yarn 2 and 3."
+        )
