@@ -350,13 +350,15 @@ def test_yarn_berry_sibling_stage_installs_immutable_into_node_modules_with_core
     run_ndw: Callable[..., tuple[int, str, str]], tmp_path: Path
 ) -> None:
     """Node 24: corepack installs the sibling's yarn 4; node-modules whatever its .yarnrc.yml says."""
-    _, stage = _init_yarn4_sibling(run_ndw, tmp_path)
+    app, stage = _init_yarn4_sibling(run_ndw, tmp_path)
     assert "corepack install --global yarn@4.18.1" in stage and "(the app uses npm)" in stage
     assert "ENV YARN_NODE_LINKER=node-modules YARN_IGNORE_PATH=1" in stage
     assert "COPY shared/package.json shared/yarn.lock shared/.yarnrc.ym[l] ./" in stage
     assert stage.index("yarn install --immutable") < stage.index("COPY shared/ ./")
-    assert "npm run build --if-present \\\n    && yarn workspaces focus --all --production" in stage
+    build = "npm run build --if-present \\\n    && yarn workspaces focus --all --production \\\n"
+    assert build + "    && rm -rf .yarn" in stage
     assert "--frozen-lockfile" not in stage and "npm ci" not in stage
+    assert "**/.pnp.cjs\n**/.pnp.loader.mjs\n" in (app / ".dockerignore").read_text()
 
 
 def test_yarn_berry_sibling_on_node_26_installs_its_yarn_with_npm(
