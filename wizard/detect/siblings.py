@@ -25,7 +25,8 @@ def sibling_manager(folder: Path) -> tuple[str, str, str]:
     """(manager, exact version or "" for npm, evidence) for one sibling package.
 
     packageManager names the exact version; else its lockfile tells the manager (pnpm's
-    lockfileVersion the pin, yarn.lock the classic line); else npm, as before.
+    lockfileVersion the pin; yarn.lock the classic line, or with __metadata the berry one);
+    else npm, as before.
     """
     try:
         declared = str(json.loads((folder / "package.json").read_text()).get("packageManager") or "")
