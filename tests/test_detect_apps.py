@@ -217,13 +217,71 @@ def test_sibling_locked_by_yarn_classic_pins_yarn_1(tmp_path: Path) -> None:
     assert detect(app).values()["sibling_deps"] == "shared:yarn@1.22.22"
 
 
-def test_sibling_locked_by_yarn_berry_is_not_proposed_and_says_why(tmp_path: Path) -> None:
-    app = real_app("fastify-sibling-npm", tmp_path)
-    (app / "shared" / "package-lock.json").unlink()
-    write(app, {"shared/yarn.lock": "__metadata:\n  version: 8\n  cacheKey: 10c0\n"})
+YARN4_SIBLING = Path(__file__).parent / "fixtures" / "sibling-yarn4"
+
+
+def yarn4_sibling_app(tmp_path: Path) -> Path:
+    """fastify-sibling-pnpm whose shared/ is locked by yarn 4.18.1 instead (its yarn.lock, written
+    by that yarn, and packageManager), with no .yarnrc.yml: Plug'n'Play by default."""
+    app = real_app("fastify-sibling-pnpm", tmp_path)
+    (app / "shared" / "pnpm-lock.yaml").unlink()
+    for name in ("package.json", "yarn.lock"):
+        shutil.copy(YARN4_SIBLING / name, app / "shared" / name)
+    return app
+
+
+def test_sibling_locked_by_yarn_berry_is_built_with_its_pinned_yarn(tmp_path: Path) -> None:
+    detection = detect(yarn4_sibling_app(tmp_path))
+    assert detection.values()["sibling_deps"] == "shared:yarn@4.18.1"
+    assert "(yarn, packageManager yarn@4.18.1)" in detection.findings["sibling_deps"].source
+    assert not warned(detection, "file:../shared")
+
+
+def test_sibling_yarn_berry_pin_comes_from_its_lockfile_metadata(tmp_path: Path) -> None:
+    app = yarn4_sibling_app(tmp_path)
+    shared = json.loads((app / "shared" / "package.json").read_text())
+    del shared["packageManager"]
+    (app / "shared" / "package.json").write_text(json.dumps(shared))
     detection = detect(app)
-    assert "sibling_deps" not in detection.findings
-    assert warned(detection, "file:../shared", "locked by yarn berry")
+    assert detection.values()["sibling_deps"] == "shared:yarn@4.18.1"
+    assert "(yarn, yarn.lock __metadata version 10)" in detection.findings["sibling_deps"].source
+
+
+def test_yarn_berry_sibling_warns_about_what_its_stage_does_not_provide(tmp_path: Path) -> None:
+    app = yarn4_sibling_app(tmp_path)
+    write(
+        app,
+        {
+            "shared/.yarnrc.yml": "plugins:\n  - path: .yarn/plugins/@yarnpkg/plugin-x.cjs\n"
+            'npmAuthToken: "${NPM_TOKEN}"\n'
+        },
+    )
+    detection = detect(app)
+    assert detection.values()["sibling_deps"] == "shared:yarn@4.18.1"
+    assert warned(detection, "shared/.yarnrc.yml loads plugins")
+    assert warned(detection, "shared/.yarnrc.yml reads NPM_TOKEN from the environment")
+    assert not warned(detection, "workspace-tools")
+
+
+def test_yarn_3_sibling_is_pinned_from_its_metadata_and_warned_about_focus(tmp_path: Path) -> None:
+    app = yarn4_sibling_app(tmp_path)
+    shared = json.loads((app / "shared" / "package.json").read_text())
+    del shared["packageManager"]
+    (app / "shared" / "package.json").write_text(json.dumps(shared))
+    write(app, {"shared/yarn.lock": "__metadata:\n  version: 6\n  cacheKey: 8\n"})
+    detection = detect(app)
+    assert detection.values()["sibling_deps"] == "shared:yarn@3.8.7"
+    assert warned(detection, "locked by yarn 3.8.7", "a plugin (workspace-tools) in yarn 2 and 3")
+
+
+def test_sibling_committed_yarn_release_is_named_when_it_is_there(tmp_path: Path) -> None:
+    app = yarn4_sibling_app(tmp_path)
+    write(app, {"shared/.yarnrc.yml": "nodeLinker: pnp\nyarnPath: .yarn/releases/yarn-4.18.1.cjs\n"})
+    assert detect(app).values()["sibling_deps"] == "shared:yarn@4.18.1"  # not committed: corepack's
+    write(app, {"shared/.yarn/releases/yarn-4.18.1.cjs": "// the release\n"})
+    detection = detect(app)
+    assert detection.values()["sibling_deps"] == "shared:yarn@4.18.1:.yarn/releases/yarn-4.18.1.cjs"
+    assert ".yarnrc.yml yarnPath .yarn/releases/yarn-4.18.1.cjs" in detection.findings["sibling_deps"].source
 
 
 def test_pnpm_sibling_without_its_lockfile_warns_with_pnpm(tmp_path: Path) -> None:
@@ -273,6 +331,64 @@ def test_yarn_sibling_stage_installs_frozen_with_yarn_1_for_a_pnpm_app(
     assert "yarn install --frozen-lockfile --production --non-interactive" in stage
     assert "pnpm install" not in stage and "--store-dir" not in stage
     assert lint_dockerfile(app / "api" / "Dockerfile") == []
+
+
+def _init_yarn4_sibling(
+    run_ndw: Callable[..., tuple[int, str, str]], tmp_path: Path, **changes: object
+) -> tuple[Path, str]:
+    """Scaffold the yarn 4 sibling app with CHANGES to its answers: (app, the sibling's stage)."""
+    app = yarn4_sibling_app(tmp_path)
+    answers = {**yaml.safe_load((app / "ndw-answers.yml").read_text()), "sibling_deps": "shared:yarn@4.18.1"}
+    (tmp_path / "answers.yml").write_text(yaml.safe_dump({**answers, **changes}))
+    status, _, err = run_ndw("init", app, "--answers", tmp_path / "answers.yml")
+    assert status == 0, err
+    assert lint_dockerfile(app / "api" / "Dockerfile") == []
+    return app, _sibling_stage((app / "api" / "Dockerfile").read_text())
+
+
+def test_yarn_berry_sibling_stage_installs_immutable_into_node_modules_with_corepack(
+    run_ndw: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
+    """Node 24: corepack installs the sibling's yarn 4; node-modules whatever its .yarnrc.yml says."""
+    app, stage = _init_yarn4_sibling(run_ndw, tmp_path)
+    assert "corepack install --global yarn@4.18.1" in stage and "(the app uses npm)" in stage
+    assert "ENV YARN_NODE_LINKER=node-modules YARN_IGNORE_PATH=1" in stage
+    assert "COPY shared/package.json shared/yarn.lock shared/.yarnrc.ym[l] ./" in stage
+    assert stage.index("yarn install --immutable") < stage.index("COPY shared/ ./")
+    build = "npm run build --if-present \\\n    && yarn workspaces focus --all --production \\\n"
+    assert build + "    && rm -rf .yarn" in stage
+    assert "--frozen-lockfile" not in stage and "npm ci" not in stage
+    assert "**/.pnp.cjs\n**/.pnp.loader.mjs\n" in (app / ".dockerignore").read_text()
+
+
+def test_yarn_berry_sibling_on_node_26_installs_its_yarn_with_npm(
+    run_ndw: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
+    _, stage = _init_yarn4_sibling(run_ndw, tmp_path, node_version=26)
+    assert "npm install --global --force --no-audit --no-fund @yarnpkg/cli-dist@4.18.1" in stage
+    assert "(Node 26 ships no corepack)" in stage and "corepack" not in stage.replace("ships no corepack", "")
+
+
+def test_yarn_berry_sibling_runs_its_committed_release(
+    run_ndw: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
+    """Even when the app pins the same yarn, the release runs: nothing downloaded, yarnPath honoured."""
+    release = ".yarn/releases/yarn-4.18.1.cjs"
+    app, stage = _init_yarn4_sibling(
+        run_ndw,
+        tmp_path,
+        sibling_deps=f"shared:yarn@4.18.1:{release}",
+        package_manager="yarn",
+        package_manager_version="4.18.1",
+    )
+    assert f"exec node /shared/{release} " in stage
+    assert f"COPY shared/{release} ./{release}" in stage
+    assert stage.index(f"COPY shared/{release}") < stage.index("yarn install --immutable")
+    assert "ENV YARN_NODE_LINKER=node-modules\n" in stage
+    assert "corepack install" not in stage and "cli-dist" not in stage
+    docker_md = " ".join((app / "api" / "DOCKER.md").read_text().split())
+    assert "`shared/` with yarn 4.18.1" in docker_md
+    assert f"`shared/` runs the yarn release it commits, `{release}`" in docker_md
 
 
 # ---------------------------------------------------------------- trap 8: the database the app uses
@@ -438,8 +554,16 @@ def test_an_existing_approval_list_is_the_projects_choice(tmp_path: Path) -> Non
         ("app_dir: api\nsibling_deps: api/lib\n", "'api/lib' is inside the app folder (api)"),
         ("app_dir: api\nsibling_deps: lib\n", "'lib' could land on a system folder of the image"),
         (
-            "app_dir: api\nsibling_deps: shared:yarn@4.10.3\n",
-            "'shared:yarn@4.10.3': the package manager after the folder must be pnpm@x.y.z or yarn@1.x.y",
+            "app_dir: api\nsibling_deps: shared:bun@1.3.0\n",
+            "'shared:bun@1.3.0': the package manager after the folder must be pnpm@x.y.z or yarn@x.y.z",
+        ),
+        (  # a committed release lives under .yarn/releases, and only yarn berry has one
+            "app_dir: api\nsibling_deps: shared:yarn@4.18.1:bin/yarn.cjs\n",
+            "'shared:yarn@4.18.1:bin/yarn.cjs': the package manager after the folder must be pnpm@x.y.z",
+        ),
+        (
+            "app_dir: api\nsibling_deps: shared:yarn@1.22.22:.yarn/releases/yarn-1.22.22.cjs\n",
+            "optionally followed by its committed release (yarn@4.18.1:.yarn/releases/yarn-4.18.1.cjs)",
         ),
         (
             "runtime_files: [{path: ../views, copy: true}]\n",

@@ -20,7 +20,9 @@ import pytest
 import yaml
 
 from tests.e2e.conftest import APPS, BuiltApp, _Builds
+from tests.support.apps import _place_yarn_release as place_yarn_release
 from tests.support.containers import Containers, assert_port_free, http_get, wait_for_http
+from tests.support.rootfs import SUITE_FOR_MAJOR, node_base_image
 
 
 @pytest.fixture(scope="module")
@@ -204,6 +206,106 @@ def test_sibling_locked_by_yarn_1_is_installed_and_built_by_yarn(
     name = _serve_a_quote(built, "quotes-yarn1", 3488, engine, started)
     elapsed, code = engine.stop(name, grace=10)
     assert code == 0 and elapsed < 10
+
+
+YARN4_SIBLING = Path(__file__).resolve().parents[1] / "fixtures" / "sibling-yarn4"
+
+
+def _berry_sibling(
+    engine: Containers,
+    tmp_path_factory: pytest.TempPathFactory,
+    label: str,
+    release: str = "",
+    **answers: object,
+) -> BuiltApp:
+    """fastify-sibling-pnpm with shared/ locked by yarn 4.18.1 instead (its package.json pins it, and
+    the yarn.lock that yarn wrote), scaffolded from what detection says. With RELEASE, shared/
+    commits that release as its .yarnrc.yml yarnPath (and asks for Plug'n'Play explicitly);
+    without, it has no .yarnrc.yml: Plug'n'Play by default."""
+    app = APPS["fastify-sibling-pnpm"]
+    context = Path(shutil.copytree(app.source, tmp_path_factory.mktemp(label) / app.name))
+    (context / "shared" / "pnpm-lock.yaml").unlink()
+    for name in ("package.json", "yarn.lock"):
+        shutil.copy(YARN4_SIBLING / name, context / "shared" / name)
+    # What a local Plug'n'Play install leaves in the working tree: .dockerignore keeps it out.
+    (context / "shared" / ".pnp.cjs").write_text("throw new Error('a local PnP loader');\n")
+    if release:
+        (context / "shared" / ".yarnrc.yml").write_text(f"nodeLinker: pnp\nyarnPath: {release}\n")
+        place_yarn_release(context / "shared")
+    detected = subprocess.run(
+        [sys.executable, "-m", "wizard", "detect", str(context)], capture_output=True, text=True, check=False
+    )  # fmt: skip
+    sibling = "shared:yarn@4.18.1" + (f":{release}" if release else "")
+    assert yaml.safe_load(detected.stdout)["sibling_deps"] == sibling, detected.stdout
+    answers = {**app.answers, "sibling_deps": sibling, **answers}
+    (context / "ndw-answers.yml").write_text(yaml.safe_dump(answers))
+    result = subprocess.run(
+        [sys.executable, "-m", "wizard", "init", str(context), "--answers", str(context / "ndw-answers.yml")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    tag = f"localhost/ndw-e2e/fastify-sibling-{label}:latest"
+    major = int(str(answers["node_version"]))
+    base = {"NODE_IMAGE": node_base_image(major, SUITE_FOR_MAJOR[major], engine)}
+    return BuiltApp(app, context, engine.build(context, tag, base, dockerfile=context / "api" / "Dockerfile"))
+
+
+@pytest.fixture(scope="module")
+def quotes_berry_sibling(engine: Containers, tmp_path_factory: pytest.TempPathFactory) -> BuiltApp:
+    """Node 24: corepack installs the sibling's yarn 4.18.1."""
+    return _berry_sibling(engine, tmp_path_factory, "berry", port=3489)
+
+
+@pytest.fixture(scope="module")
+def quotes_berry_release_sibling(engine: Containers, tmp_path_factory: pytest.TempPathFactory) -> BuiltApp:
+    """Node 26 (no corepack): the sibling's committed yarn release runs its install."""
+    release = ".yarn/releases/yarn-4.18.1.cjs"
+    return _berry_sibling(engine, tmp_path_factory, "berry-release", release, port=3490, node_version=26)
+
+
+def _check_berry_sibling(
+    built: BuiltApp, label: str, port: int, engine: Containers, started: list[str]
+) -> None:
+    """shared/ was installed into node_modules (yarn's state file there, no .pnp.cjs) although
+    Plug'n'Play is its default, tsc built it, `workspaces focus --production` dropped typescript;
+    the app answers from that build and stops cleanly."""
+    listing = engine.shell_as_root(
+        built.tag,
+        "readlink node_modules/@acme/shared; ls -a /shared /shared/dist /shared/node_modules; "
+        "stat -c %U /shared/dist",
+    ).stdout.split()
+    assert listing[0] == "../../../shared"  # node_modules/@acme/shared -> /shared
+    assert {"index.js", "ms", ".yarn-state.yml", "root"} <= set(listing)
+    assert "typescript" not in listing and ".pnp.cjs" not in listing
+    assert ".yarn" not in listing  # yarn's state (and a committed release) stayed in the build stage
+    name = _serve_a_quote(built, label, port, engine, started)
+    elapsed, code = engine.stop(name, grace=10)
+    assert code == 0 and elapsed < 10
+
+
+def test_sibling_locked_by_yarn_berry_is_installed_and_built_by_its_yarn(
+    quotes_berry_sibling: BuiltApp, engine: Containers, started: list[str]
+) -> None:
+    """yarn 4 through corepack (Node 24); see _check_berry_sibling."""
+    assert (
+        "corepack install --global yarn@4.18.1"
+        in (quotes_berry_sibling.context / "api" / "Dockerfile").read_text()
+    )
+    _check_berry_sibling(quotes_berry_sibling, "quotes-berry", 3489, engine, started)
+
+
+def test_sibling_yarn_berry_release_runs_its_install_on_node_26(
+    quotes_berry_release_sibling: BuiltApp, engine: Containers, started: list[str]
+) -> None:
+    """Node 26 has no corepack: the release shared/ commits ran; its explicit `nodeLinker: pnp`
+    was overridden; see _check_berry_sibling."""
+    built = quotes_berry_release_sibling
+    assert engine.shell_as_root(built.tag, "node --version").stdout.startswith("v26.")
+    assert (
+        "exec node /shared/.yarn/releases/yarn-4.18.1.cjs"
+        in (built.context / "api" / "Dockerfile").read_text()
+    )
+    _check_berry_sibling(built, "quotes-berry-release", 3490, engine, started)
 
 
 def test_pnpm_build_approval_lets_the_native_module_load(

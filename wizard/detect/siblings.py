@@ -2,8 +2,9 @@
 
 The image's build context must hold the sibling too, so the app has to be scaffolded from a
 folder that holds both (app_dir set to the service's folder); the Dockerfile then installs and
-builds each sibling with its own package manager (npm, pnpm or yarn 1, from its packageManager
-field or lockfile, whatever the app uses) before the app's install links it.
+builds each sibling with its own package manager (npm, pnpm, yarn 1 or yarn berry, from its
+packageManager field or lockfile, whatever the app uses; a berry sibling's committed yarnPath
+release runs its install) before the app's install links it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from wizard.detect.app import App
 from wizard.detect.model import Detection
-from wizard.detect.runtime import PNPM_BY_LOCKFILE, YARN_CLASSIC
+from wizard.detect.runtime import PNPM_BY_LOCKFILE, YARN_BERRY_BY_METADATA, YARN_CLASSIC
 
 LOCKFILE = {"npm": "package-lock.json", "pnpm": "pnpm-lock.yaml", "yarn": "yarn.lock"}
 
@@ -24,7 +25,8 @@ def sibling_manager(folder: Path) -> tuple[str, str, str]:
     """(manager, exact version or "" for npm, evidence) for one sibling package.
 
     packageManager names the exact version; else its lockfile tells the manager (pnpm's
-    lockfileVersion the pin, yarn.lock the classic line); else npm, as before.
+    lockfileVersion the pin; yarn.lock the classic line, or with __metadata the berry one);
+    else npm, as before.
     """
     try:
         declared = str(json.loads((folder / "package.json").read_text()).get("packageManager") or "")
@@ -40,8 +42,24 @@ def sibling_manager(folder: Path) -> tuple[str, str, str]:
         version = PNPM_BY_LOCKFILE.get(found.group(1) if found else "9", PNPM_BY_LOCKFILE["9"])[0]
         return "pnpm", version, "pnpm-lock.yaml"
     if (folder / "yarn.lock").is_file() and not (folder / "package-lock.json").is_file():
+        head = _head(folder / "yarn.lock")
+        metadata = re.search(r"^__metadata:\s*\n\s+version:\s*(\d+)", head, re.MULTILINE)
+        if metadata:
+            version = YARN_BERRY_BY_METADATA.get(metadata.group(1), YARN_BERRY_BY_METADATA["8"])[0]
+            return "yarn", version, f"yarn.lock __metadata version {metadata.group(1)}"
         return "yarn", YARN_CLASSIC, "yarn.lock"
     return "npm", "", "package-lock.json"
+
+
+def yarn_release(folder: Path) -> str:
+    """The committed release a yarn berry sibling's .yarnrc.yml yarnPath names, or "" without one."""
+    try:
+        text = (folder / ".yarnrc.yml").read_text(errors="replace")
+    except OSError:
+        return ""
+    match = re.search(r"^yarnPath:\s*['\"]?(?:\./)?([^'\"\s#]+)", text, re.MULTILINE)
+    path = match.group(1) if match else ""
+    return path if re.match(r"^\.yarn/releases/[^/]+\.c?js$", path) and (folder / path).is_file() else ""
 
 
 def _repository(app: App) -> Path:
@@ -74,16 +92,13 @@ def detect_siblings(app: App, found: Detection) -> None:
             )
             continue
         manager, version, evidence = sibling_manager(target)
-        if manager == "yarn" and (
-            not version.startswith("1.") or "__metadata:" in _head(target / "yarn.lock")
-        ):
-            found.warn(
-                f"{app.dep_source(name)} ({spec}) is locked by yarn berry, which ndw does not build for a "
-                f"sibling yet: lock {folder} with npm, pnpm or yarn 1, or add its stage to the Dockerfile "
-                "yourself."
-            )
-            continue
-        inside.append(folder if manager == "npm" else f"{folder}:{manager}@{version}")
+        entry = folder if manager == "npm" else f"{folder}:{manager}@{version}"
+        release = yarn_release(target) if manager == "yarn" and not version.startswith("1.") else ""
+        if release:
+            entry, evidence = f"{entry}:{release}", f"{evidence}, .yarnrc.yml yarnPath {release}"
+        if manager == "yarn" and not version.startswith("1."):
+            _warn_berry_gaps(found, f"{app.dep_source(name)} ({spec})", folder, version, target)
+        inside.append(entry)
         sources.append(f"{name}: {spec}" + ("" if manager == "npm" else f" ({manager}, {evidence})"))
         if not (target / LOCKFILE[manager]).is_file():
             found.warn(
@@ -100,3 +115,27 @@ def _head(path: Path) -> str:
         return path.read_text(errors="replace")[:400]
     except OSError:
         return ""
+
+
+def _warn_berry_gaps(found: Detection, what: str, folder: str, version: str, target: Path) -> None:
+    """Warn about what a yarn berry sibling's stage does not provide: plugins, variables, yarn < 4."""
+    try:
+        rc = (target / ".yarnrc.yml").read_text(errors="replace")
+    except OSError:
+        rc = ""
+    if re.search(r"^plugins:", rc, re.MULTILINE):
+        found.warn(
+            f"{what}: {folder}/.yarnrc.yml loads plugins, which its stage does not copy before the "
+            "install; add `COPY` lines for them to that stage."
+        )
+    variables = sorted(set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)", rc)))
+    if variables:
+        found.warn(
+            f"{what}: {folder}/.yarnrc.yml reads {', '.join(variables)} from the environment, which its "
+            "stage does not set; pass them as build secrets in that stage."
+        )
+    if int(version.split(".", maxsplit=1)[0]) < 4:
+        found.warn(
+            f"{what} is locked by yarn {version}: its stage prunes with `yarn workspaces focus`, "
+            "built into yarn 4 but a plugin (workspace-tools) in yarn 2 and 3."
+        )
