@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from wizard.detect import detect, detect_service, detect_services
+from wizard.lint import lint_composes, lint_dockerfile, lint_shells
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 Run = Callable[..., tuple[int, str, str]]
@@ -319,6 +320,9 @@ def test_drizzle_at_the_root_with_pnpm_migrator(run_ndw: Run, tmp_path: Path) ->
     assert 'keep both in `apps/api/package.json` "dependencies" (`orm_deps_in_app`)' in docker_md
     compose = yaml.safe_load((repo / "apps/api/compose.yaml").read_text())
     assert compose["services"]["api-migrate"]["command"] == ["node", "docker/migrate.mjs"]
+    assert lint_dockerfile(repo / "apps/api/Dockerfile") == []
+    assert lint_shells([repo / "apps/api/docker-entrypoint.sh"]) == []
+    assert lint_composes([repo / "apps/api/compose.yaml", repo / "compose.yaml"]) == []
 
 
 @pytest.mark.parametrize("dropped", [("pg",), ("drizzle-orm", "pg")])
