@@ -208,6 +208,24 @@ EXTRAS: tuple[dict[str, Any], ...] = (
         "migrations": "entrypoint",
         "image_flavor": "distroless",
     },
+    # pnpm with the Drizzle config at the repository root: the service lists drizzle-orm and the
+    # driver itself, the migrator imports them from its own node_modules, the root's drizzle/ is copied.
+    {
+        "app_dir": "apps/api",
+        "layout": "workspace",
+        "workspace_package": "@acme/api",
+        "package_manager": "pnpm",
+        "package_manager_version": "10.18.3",
+        "build_command": "pnpm --filter @acme/api... run build",
+        "entry": "dist/index.js",
+        "orm": "drizzle",
+        "orm_dir": ".",
+        "orm_deps_in_app": True,
+        "database": "mysql",
+        "db_driver": "mysql2",
+        "migrations": "entrypoint",
+        "image_flavor": "alpine",
+    },
     # Prisma in workspace services: a shared package, the root, the service itself.
     {
         "app_dir": "apps/api",

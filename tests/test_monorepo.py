@@ -178,7 +178,7 @@ def test_several_services_and_no_choice_is_an_error(run_ndw: Run, tmp_path: Path
         (["--all-services", "--set", "service_name=x"], "--all-services: app_dir and service_name differ"),
         (
             ["--service", "apps/api", "--defaults", "--set", "orm=drizzle", "--set", "orm_dir=packages/lib"],
-            "Drizzle outside the service with pnpm must be in a workspace package the service uses",
+            "Drizzle outside the service with pnpm must be at the repository root or in a workspace package",
         ),
     ],
     ids=["missing-folder", "outside", "all-with-name", "drizzle-elsewhere"],

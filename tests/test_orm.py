@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from wizard.detect import detect, detect_service, detect_services
+from wizard.lint import lint_composes, lint_dockerfile, lint_shells
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 Run = Callable[..., tuple[int, str, str]]
@@ -275,3 +276,80 @@ def test_drizzle_in_a_shared_package_with_pnpm_needs_a_package_name(run_ndw: Run
         in " ".join(err.split())
     )
     assert not (repo / "apps/api/Dockerfile").exists()
+
+
+def test_drizzle_at_the_root_with_pnpm_is_detected() -> None:
+    """pnpm, drizzle.config.ts and drizzle/ at the root, apps/api listing drizzle-orm and pg itself:
+    proposed as orm_dir '.', with no orm_package (nothing of the root is deployed)."""
+    repo = FIXTURES / "monorepos" / "pnpm-drizzle-root"
+    found = detect_service(repo, next(s for s in detect_services(repo) if s.path == "apps/api"))
+    got = values(found)
+    assert (got["package_manager"], got["orm"], got["orm_dir"]) == ("pnpm", "drizzle", ".")
+    assert (got["migrations_dir"], got["db_driver"], got["orm_deps_in_app"]) == ("drizzle", "pg", True)
+    assert found.findings["orm_deps_in_app"].source == "apps/api/package.json dependencies: drizzle-orm, pg"
+    assert "orm_package" not in got and not found.warnings
+
+
+def _without_orm_deps(repo: Path, *packages: str) -> None:
+    """Drop `packages` from apps/api's dependencies (the service then relies on the root's)."""
+    manifest_path = repo / "apps/api/package.json"
+    manifest = json.loads(manifest_path.read_text())
+    for package in packages:
+        del manifest["dependencies"][package]
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def test_drizzle_at_the_root_with_pnpm_migrator(run_ndw: Run, tmp_path: Path) -> None:
+    """Accepted: the migrator imports drizzle-orm and pg from the deployed service's own
+    node_modules, and the runtime carries the root's drizzle/ beside it."""
+    repo = copy("monorepos", "pnpm-drizzle-root", tmp_path)
+    init(run_ndw, repo, "--service", "apps/api", "--defaults")
+    answers = yaml.safe_load((repo / "apps/api/.copier-answers.yml").read_text())
+    assert (answers["orm_dir"], answers["orm_deps_in_app"]) == (".", True) and "orm_package" not in answers
+    dockerfile = (repo / "apps/api/Dockerfile").read_text()
+    assert "pnpm --filter @acme/api deploy --prod --legacy" in dockerfile
+    runtime = dockerfile.split("# ---- runtime", 1)[1]
+    copied = (
+        "# beside it: `pnpm deploy` leaves the root's files out.\nCOPY --chown=root:root drizzle ./drizzle\n"
+    )
+    assert copied in runtime
+    migrator = (repo / "apps/api/docker/migrate.mjs").read_text()
+    assert 'import pg from "pg";\nimport { drizzle } from "drizzle-orm/node-postgres";\n' in migrator
+    assert "createRequire" not in migrator and 'new URL("../drizzle", import.meta.url)' in migrator
+    docker_md = " ".join((repo / "apps/api/DOCKER.md").read_text().split())
+    assert 'keep both in `apps/api/package.json` "dependencies" (`orm_deps_in_app`)' in docker_md
+    compose = yaml.safe_load((repo / "apps/api/compose.yaml").read_text())
+    assert compose["services"]["api-migrate"]["command"] == ["node", "docker/migrate.mjs"]
+    assert lint_dockerfile(repo / "apps/api/Dockerfile") == []
+    assert lint_shells([repo / "apps/api/docker-entrypoint.sh"]) == []
+    assert lint_composes([repo / "apps/api/compose.yaml", repo / "compose.yaml"]) == []
+
+
+@pytest.mark.parametrize("dropped", [("pg",), ("drizzle-orm", "pg")])
+def test_drizzle_at_the_root_with_pnpm_is_refused_without_the_services_own_deps(
+    run_ndw: Run, tmp_path: Path, dropped: tuple[str, ...]
+) -> None:
+    """Without drizzle-orm and the driver in apps/api's dependencies, the deployed image has none
+    for the migrator: refused with what to add, nothing written."""
+    repo = copy("monorepos", "pnpm-drizzle-root", tmp_path)
+    _without_orm_deps(repo, *dropped)
+    found = values(detect_service(repo, next(s for s in detect_services(repo) if s.path == "apps/api")))
+    assert (found["orm_dir"], found["orm_deps_in_app"]) == (".", False)
+    status, _, err = run_ndw("init", repo, "--service", "apps/api", "--defaults")
+    assert status == 2, err
+    said = " ".join(err.split())
+    assert (
+        "orm_deps_in_app: false is not allowed; "
+        'add drizzle-orm and pg to "dependencies" in apps/api/package.json'
+    ) in said
+    assert not (repo / "apps/api/Dockerfile").exists() and not (repo / "compose.yaml").exists()
+
+
+def test_drizzle_at_the_root_with_pnpm_without_a_migrator(run_ndw: Run, tmp_path: Path) -> None:
+    """migrations none: no migrator in the image, so the root's dependencies are not asked about."""
+    repo = copy("monorepos", "pnpm-drizzle-root", tmp_path)
+    _without_orm_deps(repo, "pg")
+    init(run_ndw, repo, "--service", "apps/api", "--defaults", "--set", "migrations=none")
+    answers = yaml.safe_load((repo / "apps/api/.copier-answers.yml").read_text())
+    assert answers["orm_dir"] == "." and "orm_deps_in_app" not in answers
+    assert not (repo / "apps/api/docker/migrate.mjs").exists()

@@ -8,8 +8,9 @@ placeholder file, so the Prisma 6 app is checked by what its image holds; the Pr
 with engineType "client" and the pg driver adapter needs no engine and runs a real query.
 
 Trap 4: workspaces with Prisma in a shared package (pnpm, packages/db with a custom output),
-Prisma 7 with prisma.config.ts in the service, Drizzle in the service and in a shared package
-(npm, packages/db with drizzle.config.ts and drizzle/), scaffolded by
+Prisma 7 with prisma.config.ts in the service, Drizzle in the service, in a shared package
+(npm and pnpm, packages/db with drizzle.config.ts and drizzle/) and at the repository root (pnpm,
+the service listing drizzle-orm and pg itself), scaffolded by
 detection alone (`ndw init --all-services`), built from the repository root and run; the
 queries go to the test PostgreSQL, and the Drizzle migration jobs run for real.
 """
@@ -312,4 +313,43 @@ def test_drizzle_in_a_shared_package_with_pnpm_migration_job_runs(
     _serve(engine, started, api.build.tag, name, port=api.port, url=url)
     status, body = wait_for_http(f"http://127.0.0.1:{api.port}/products", timeout=20)
     assert (status, json.loads(body)) == (200, [])
+    _stops_cleanly(engine, name)
+
+
+def test_drizzle_at_the_root_with_pnpm_migration_job_runs(
+    engine: Containers, orm_root: Path, postgres: PostgresServer, started: list[str]
+) -> None:
+    """pnpm, drizzle.config.ts and drizzle/ at the repository root: `pnpm deploy` leaves the root
+    out, so the image carries the root's drizzle/ and the migrate job imports drizzle-orm and pg
+    from the service's own node_modules (apps/api lists them), then the app queries."""
+    api = _workspace_service("pnpm-drizzle-root", "apps/api", engine, orm_root)
+    assert (api.answers["orm_dir"], api.answers["orm_deps_in_app"], api.answers["migrations"]) == (
+        ".",
+        True,
+        "job",
+    )
+    # The image: the service's own files, its node_modules with drizzle-orm and pg, the root's
+    # migrations; none of the root's other files (drizzle.config.ts, db/schema.js).
+    listing = _sh(engine, api.build.tag, "cd /app && ls -A; ls node_modules; ls drizzle drizzle/meta")
+    names = listing.split()
+    assert {"drizzle-orm", "pg", "0000_first_products.sql", "_journal.json", "docker"} <= set(names), listing
+    assert not {"drizzle.config.ts", "db", "pnpm-workspace.yaml", "apps"} & set(names), listing
+    compose = yaml.safe_load((api.repo / "apps/api/compose.yaml").read_text())
+    command = compose["services"]["api-migrate"]["command"]
+    database = f"catalog_root_{os.getpid()}"
+    url = postgres.create_database(database)
+    job = f"ndw-e2e-orm-catalog-root-migrate-{os.getpid()}"
+    started.append(job)
+    engine.podman(
+        "run", "--name", job, "--network", "host", "-e", f"DATABASE_URL={url}", api.build.tag, *command,
+        timeout=120,
+    )  # fmt: skip
+    assert engine.inspect(job, "{{.State.ExitCode}}") == "0", engine.logs(job)
+    assert "Migrations applied from /app/drizzle" in engine.logs(job)
+    assert postgres.psql("SELECT to_regclass('public.products') IS NOT NULL", database) == "t"
+    postgres.psql("INSERT INTO products (name, price_cents) VALUES ('mug', 900)", database)
+    name = f"ndw-e2e-orm-catalog-root-api-{os.getpid()}"
+    _serve(engine, started, api.build.tag, name, port=api.port, url=url)
+    status, body = wait_for_http(f"http://127.0.0.1:{api.port}/products", timeout=20)
+    assert (status, json.loads(body)) == (200, [{"id": 1, "name": "mug", "price_cents": 900}])
     _stops_cleanly(engine, name)

@@ -120,6 +120,7 @@ def detect_data(app: App, found: Detection, elsewhere: Sequence[App] = ()) -> No
     elif home.has("drizzle-orm"):
         _drizzle(home, found)
         _deployed_orm_package(app, home, found)
+        _root_orm_deps(app, home, found)
     else:
         found.propose("orm", "none", f"{app.label('package.json')}: no prisma or drizzle-orm dependency")
         if app.has("knex"):
@@ -162,6 +163,28 @@ def _deployed_orm_package(app: App, home: App, found: Detection) -> None:
         return
     if isinstance(name, str) and name:
         found.propose("orm_package", name, f"{home.label('package.json')} name")
+
+
+def _root_orm_deps(app: App, home: App, found: Detection) -> None:
+    """pnpm, Drizzle config at the root: does the service list drizzle-orm and the driver itself?
+
+    `pnpm deploy` copies only the service's own dependencies into the image, where the migrator
+    loads them; the root's stay out.
+    """
+    if home is app or home.prefix or found.values().get("package_manager") != "pnpm":
+        return
+    driver = str(found.values().get("db_driver") or "pg")
+    missing = [p for p in ("drizzle-orm", driver) if app.deps.get(p, ("", ""))[1] != "dependencies"]
+    where = app.label("package.json")
+    if not missing:
+        found.propose("orm_deps_in_app", True, f"{where} dependencies: drizzle-orm, {driver}")
+        return
+    found.propose("orm_deps_in_app", False, f"{where}: no {' or '.join(missing)} in dependencies")
+    found.warn(
+        f"The Drizzle config is at the repository root, but {where} does not list {' and '.join(missing)} "
+        "in dependencies: `pnpm deploy` leaves the root's dependencies out of the image, so the migrator "
+        f"would not find them. Add {' and '.join(missing)} to the service's dependencies."
+    )
 
 
 def _optional(app: App, package: str) -> bool:
