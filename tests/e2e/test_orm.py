@@ -182,6 +182,45 @@ def orm_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("orm-workspaces")
 
 
+def _migrate_job(
+    engine: Containers, started: list[str], postgres: PostgresServer, service: WorkspaceService, label: str
+) -> tuple[str, str, str]:
+    """Run the compose migrate service's command in the service's own image against a new
+    database (as compose would); returns the database, its URL and the job's output."""
+    compose = yaml.safe_load((service.repo / service.folder / "compose.yaml").read_text())
+    # compose names it after the service when the service has a folder of its own
+    prefix = "" if service.folder in ("", ".") else f"{service.answers['service_name']}-"
+    command = compose["services"][f"{prefix}migrate"]["command"]
+    database = f"{label}_{os.getpid()}"
+    url = postgres.create_database(database)
+    job = f"ndw-e2e-orm-{label.replace('_', '-')}-migrate-{os.getpid()}"
+    started.append(job)
+    engine.podman(
+        "run", "--name", job, "--network", "host", "-e", f"DATABASE_URL={url}", service.build.tag, *command,
+        timeout=120,
+    )  # fmt: skip
+    assert engine.inspect(job, "{{.State.ExitCode}}") == "0", engine.logs(job)
+    return database, url, engine.logs(job)
+
+
+def _answers_then_stops(
+    engine: Containers,
+    started: list[str],
+    service: WorkspaceService,
+    *,
+    label: str,
+    url: str,
+    route: str,
+    expected: object,
+) -> None:
+    """Start the app on URL's database; ROUTE answers 200 with EXPECTED (JSON); `stop -t 10` exits 0."""
+    name = f"ndw-e2e-orm-{label.replace('_', '-')}-app-{os.getpid()}"
+    _serve(engine, started, service.build.tag, name, port=service.port, url=url)
+    status, body = wait_for_http(f"http://127.0.0.1:{service.port}{route}", timeout=20)
+    assert (status, json.loads(body)) == (200, expected)
+    _stops_cleanly(engine, name)
+
+
 def test_shared_db_package_service_queries_and_stops(
     engine: Containers, orm_root: Path, postgres: PostgresServer, started: list[str]
 ) -> None:
@@ -239,23 +278,9 @@ def test_drizzle_in_a_workspace_service_migration_job_runs(
     """npm: apps/inventory's compose migrate job (same image, `node docker/migrate.mjs`), then the app."""
     inventory = _workspace_service("npm-orm-services", "apps/inventory", engine, orm_root)
     assert inventory.answers["migrations"] == "job"
-    compose = yaml.safe_load((inventory.repo / "apps/inventory/compose.yaml").read_text())
-    command = compose["services"]["inventory-migrate"]["command"]
-    database = f"inventory_{os.getpid()}"
-    url = postgres.create_database(database)
-    job = f"ndw-e2e-orm-inventory-migrate-{os.getpid()}"
-    started.append(job)
-    engine.podman(
-        "run", "--name", job, "--network", "host", "-e", f"DATABASE_URL={url}", inventory.build.tag, *command,
-        timeout=120,
-    )  # fmt: skip
-    assert engine.inspect(job, "{{.State.ExitCode}}") == "0", engine.logs(job)
+    database, url, _ = _migrate_job(engine, started, postgres, inventory, "inventory")
     assert postgres.psql("SELECT to_regclass('public.stock') IS NOT NULL", database) == "t"
-    name = f"ndw-e2e-orm-inventory-{os.getpid()}"
-    _serve(engine, started, inventory.build.tag, name, port=inventory.port, url=url)
-    status, body = wait_for_http(f"http://127.0.0.1:{inventory.port}/stock", timeout=20)
-    assert (status, json.loads(body)) == (200, [])
-    _stops_cleanly(engine, name)
+    _answers_then_stops(engine, started, inventory, label="inventory", url=url, route="/stock", expected=[])
 
 
 def test_drizzle_in_a_shared_package_migration_job_runs(
@@ -265,24 +290,10 @@ def test_drizzle_in_a_shared_package_migration_job_runs(
     files); apps/api's migrate job resolves drizzle-orm and pg from there, then the app queries."""
     api = _workspace_service("npm-drizzle-db", "apps/api", engine, orm_root)
     assert (api.answers["orm_dir"], api.answers["migrations"]) == ("packages/db", "job")
-    compose = yaml.safe_load((api.repo / "apps/api/compose.yaml").read_text())
-    command = compose["services"]["api-migrate"]["command"]
-    database = f"catalog_{os.getpid()}"
-    url = postgres.create_database(database)
-    job = f"ndw-e2e-orm-catalog-migrate-{os.getpid()}"
-    started.append(job)
-    engine.podman(
-        "run", "--name", job, "--network", "host", "-e", f"DATABASE_URL={url}", api.build.tag, *command,
-        timeout=120,
-    )  # fmt: skip
-    assert engine.inspect(job, "{{.State.ExitCode}}") == "0", engine.logs(job)
-    assert "/app/apps/api/drizzle" in engine.logs(job)
+    database, url, logs = _migrate_job(engine, started, postgres, api, "catalog")
+    assert "/app/apps/api/drizzle" in logs
     assert postgres.psql("SELECT to_regclass('public.products') IS NOT NULL", database) == "t"
-    name = f"ndw-e2e-orm-catalog-api-{os.getpid()}"
-    _serve(engine, started, api.build.tag, name, port=api.port, url=url)
-    status, body = wait_for_http(f"http://127.0.0.1:{api.port}/products", timeout=20)
-    assert (status, json.loads(body)) == (200, [])
-    _stops_cleanly(engine, name)
+    _answers_then_stops(engine, started, api, label="catalog", url=url, route="/products", expected=[])
 
 
 def test_drizzle_in_a_shared_package_with_pnpm_migration_job_runs(
@@ -296,24 +307,10 @@ def test_drizzle_in_a_shared_package_with_pnpm_migration_job_runs(
     # Nothing laid out like the repository: drizzle-orm is reachable only from @acme/db's own folder.
     listing = _sh(engine, api.build.tag, "cd /app && ls node_modules; ls -d packages 2>&1; true")
     assert "drizzle-orm" not in listing.split() and "No such file" in listing
-    compose = yaml.safe_load((api.repo / "apps/api/compose.yaml").read_text())
-    command = compose["services"]["api-migrate"]["command"]
-    database = f"catalog_pnpm_{os.getpid()}"
-    url = postgres.create_database(database)
-    job = f"ndw-e2e-orm-catalog-pnpm-migrate-{os.getpid()}"
-    started.append(job)
-    engine.podman(
-        "run", "--name", job, "--network", "host", "-e", f"DATABASE_URL={url}", api.build.tag, *command,
-        timeout=120,
-    )  # fmt: skip
-    assert engine.inspect(job, "{{.State.ExitCode}}") == "0", engine.logs(job)
-    assert "/app/drizzle" in engine.logs(job)
+    database, url, logs = _migrate_job(engine, started, postgres, api, "catalog_pnpm")
+    assert "/app/drizzle" in logs
     assert postgres.psql("SELECT to_regclass('public.products') IS NOT NULL", database) == "t"
-    name = f"ndw-e2e-orm-catalog-pnpm-api-{os.getpid()}"
-    _serve(engine, started, api.build.tag, name, port=api.port, url=url)
-    status, body = wait_for_http(f"http://127.0.0.1:{api.port}/products", timeout=20)
-    assert (status, json.loads(body)) == (200, [])
-    _stops_cleanly(engine, name)
+    _answers_then_stops(engine, started, api, label="catalog_pnpm", url=url, route="/products", expected=[])
 
 
 def test_drizzle_at_the_root_with_pnpm_migration_job_runs(
@@ -334,22 +331,11 @@ def test_drizzle_at_the_root_with_pnpm_migration_job_runs(
     names = listing.split()
     assert {"drizzle-orm", "pg", "0000_first_products.sql", "_journal.json", "docker"} <= set(names), listing
     assert not {"drizzle.config.ts", "db", "pnpm-workspace.yaml", "apps"} & set(names), listing
-    compose = yaml.safe_load((api.repo / "apps/api/compose.yaml").read_text())
-    command = compose["services"]["api-migrate"]["command"]
-    database = f"catalog_root_{os.getpid()}"
-    url = postgres.create_database(database)
-    job = f"ndw-e2e-orm-catalog-root-migrate-{os.getpid()}"
-    started.append(job)
-    engine.podman(
-        "run", "--name", job, "--network", "host", "-e", f"DATABASE_URL={url}", api.build.tag, *command,
-        timeout=120,
-    )  # fmt: skip
-    assert engine.inspect(job, "{{.State.ExitCode}}") == "0", engine.logs(job)
-    assert "Migrations applied from /app/drizzle" in engine.logs(job)
+    database, url, logs = _migrate_job(engine, started, postgres, api, "catalog_root")
+    assert "Migrations applied from /app/drizzle" in logs
     assert postgres.psql("SELECT to_regclass('public.products') IS NOT NULL", database) == "t"
     postgres.psql("INSERT INTO products (name, price_cents) VALUES ('mug', 900)", database)
-    name = f"ndw-e2e-orm-catalog-root-api-{os.getpid()}"
-    _serve(engine, started, api.build.tag, name, port=api.port, url=url)
-    status, body = wait_for_http(f"http://127.0.0.1:{api.port}/products", timeout=20)
-    assert (status, json.loads(body)) == (200, [{"id": 1, "name": "mug", "price_cents": 900}])
-    _stops_cleanly(engine, name)
+    expected = [{"id": 1, "name": "mug", "price_cents": 900}]
+    _answers_then_stops(
+        engine, started, api, label="catalog_root", url=url, route="/products", expected=expected
+    )
