@@ -98,6 +98,7 @@ class QuestionField(Vertical):
     def __init__(self, question: ResolvedQuestion) -> None:
         super().__init__(id=f"field-{question.name}", classes="field")
         self.question = question
+        self._shown: tuple[ResolvedQuestion, bool, Any] | None = None  # what `show` last laid out
 
     def compose(self) -> ComposeResult:
         yield Label(self.question.help, classes="help")
@@ -128,6 +129,9 @@ class QuestionField(Vertical):
 
     def show(self, question: ResolvedQuestion, *, edited: bool, detected: Any = None) -> None:
         """Bring the field in line with a new resolution (the control only if not edited)."""
+        if self._shown == (question, edited, detected):
+            return  # unchanged: updating its texts would lay the whole form out again for nothing
+        self._shown = (question, edited, detected)
         self.question = question
         self.display = question.applies
         origin = self.query_one(".origin", Static)
