@@ -55,6 +55,17 @@ PNPM_WORKSPACE_SERVICE: dict[str, Any] = {
     "package_manager": "pnpm",
     "package_manager_version": "10.18.3",
 }
+# A service in apps/api of a pnpm workspace, as detection answers for it (several extras below).
+PNPM_WORKSPACE_API: dict[str, Any] = {
+    "app_dir": "apps/api",
+    "layout": "workspace",
+    "workspace_package": "@acme/api",
+    "package_manager": "pnpm",
+    "package_manager_version": "10.18.3",
+    "build_command": "pnpm --filter @acme/api... run build",
+    "entry": "dist/index.js",
+}
+
 EXTRAS: tuple[dict[str, Any], ...] = (
     {"node_version": 22, "package_manager": "pnpm", "package_manager_version": "10.18.3"},
     {"node_version": 24, "package_manager": "yarn", "package_manager_version": "4.9.1", "orm": "prisma"},
@@ -193,14 +204,8 @@ EXTRAS: tuple[dict[str, Any], ...] = (
     # pnpm with the Drizzle config in a shared package: the migrator loads drizzle-orm from the
     # package `pnpm deploy` put in node_modules (distroless: the entrypoint runs it in-process).
     {
-        "app_dir": "apps/api",
-        "layout": "workspace",
-        "workspace_package": "@acme/api",
+        **PNPM_WORKSPACE_API,
         "workspace_deps": "packages/db",
-        "package_manager": "pnpm",
-        "package_manager_version": "10.18.3",
-        "build_command": "pnpm --filter @acme/api... run build",
-        "entry": "dist/index.js",
         "orm": "drizzle",
         "orm_dir": "packages/db",
         "orm_package": "@acme/db",
@@ -211,13 +216,7 @@ EXTRAS: tuple[dict[str, Any], ...] = (
     # pnpm with the Drizzle config at the repository root: the service lists drizzle-orm and the
     # driver itself, the migrator imports them from its own node_modules, the root's drizzle/ is copied.
     {
-        "app_dir": "apps/api",
-        "layout": "workspace",
-        "workspace_package": "@acme/api",
-        "package_manager": "pnpm",
-        "package_manager_version": "10.18.3",
-        "build_command": "pnpm --filter @acme/api... run build",
-        "entry": "dist/index.js",
+        **PNPM_WORKSPACE_API,
         "orm": "drizzle",
         "orm_dir": ".",
         "orm_deps_in_app": True,
@@ -228,14 +227,8 @@ EXTRAS: tuple[dict[str, Any], ...] = (
     },
     # Prisma in workspace services: a shared package, the root, the service itself.
     {
-        "app_dir": "apps/api",
-        "layout": "workspace",
-        "workspace_package": "@acme/api",
+        **PNPM_WORKSPACE_API,
         "workspace_deps": "packages/db",
-        "package_manager": "pnpm",
-        "package_manager_version": "10.18.3",
-        "build_command": "pnpm --filter @acme/api... run build",
-        "entry": "dist/index.js",
         "orm": "prisma",
         "orm_dir": "packages/db",
         "prisma_client": "node_modules",
