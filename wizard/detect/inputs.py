@@ -29,24 +29,26 @@ def _hook_files(app: App) -> list[tuple[str, str]]:
     return files
 
 
-def _yarn_release(app: App, found: Detection) -> str | None:
-    """The committed yarn release .yarnrc.yml's yarnPath names, when it is there."""
+def committed_yarn_release(app: App) -> tuple[str | None, str]:
+    """The committed yarn release .yarnrc.yml's yarnPath names, when it is there; else None and
+    why not ('' when there is no yarnPath at all)."""
     match = re.search(r"^yarnPath:\s*['\"]?([^'\"\s#]+)", app.text(".yarnrc.yml") or "", re.MULTILINE)
     if not match:
-        return None
+        return None, ""
     path = clean_rel(match.group(1))
     if not re.match(r"^\.yarn/releases/[^/]+\.c?js$", path):
-        found.warn(
-            f"{app.label('.yarnrc.yml')} yarnPath: {match.group(1)} is not a release under .yarn/releases; "
-            "the image installs the yarn version of packageManager instead."
-        )
-        return None
+        return None, f"yarnPath: {match.group(1)} is not a release under .yarn/releases"
     if not app.exists(path):
-        found.warn(
-            f"{app.label('.yarnrc.yml')} yarnPath: {path} is missing (is it committed?); the image installs "
-            "the yarn version of packageManager instead."
-        )
-        return None
+        return None, f"yarnPath: {path} is missing (is it committed?)"
+    return path, ""
+
+
+def _yarn_release(app: App, found: Detection) -> str | None:
+    """The committed yarn release, warning when yarnPath names none that the image can use."""
+    path, problem = committed_yarn_release(app)
+    if problem:
+        instead = "the image installs the yarn version of packageManager instead"
+        found.warn(f"{app.label('.yarnrc.yml')} {problem}; {instead}.")
     return path
 
 

@@ -109,13 +109,26 @@ def _tooling_manager(app: App, declared: str | None) -> tuple[str | None, str]:
     return None, "the first lockfile in pnpm, yarn, npm order; nothing else names a package manager"
 
 
-def _pnpm_version(app: App, name: str, found: Detection) -> None:
-    head = app.head(name)
+def pnpm_lockfile_version(head: str) -> tuple[str, str] | None:
+    """(major, full) lockfileVersion from the start of a pnpm-lock.yaml, e.g. ("9", "9.0")."""
     match = re.search(r"^lockfileVersion:\s*['\"]?(\d+)(?:\.(\d+))?", head[:400], re.MULTILINE)
-    if not match or match.group(1) not in PNPM_BY_LOCKFILE:
+    if not match:
+        return None
+    return match.group(1), match.group(1) + (f".{match.group(2)}" if match.group(2) else "")
+
+
+def yarn_metadata_version(head: str) -> str | None:
+    """The `__metadata` version of a yarn berry yarn.lock (None for a yarn 1 lockfile)."""
+    metadata = re.search(r"^__metadata:\s*\n\s+version:\s*(\d+)", head, re.MULTILINE)
+    return metadata.group(1) if metadata else None
+
+
+def _pnpm_version(app: App, name: str, found: Detection) -> None:
+    parsed = pnpm_lockfile_version(app.head(name))
+    if not parsed or parsed[0] not in PNPM_BY_LOCKFILE:
         return
-    version, writers = PNPM_BY_LOCKFILE[match.group(1)]
-    lockfile_version = match.group(1) + (f".{match.group(2)}" if match.group(2) else "")
+    version, writers = PNPM_BY_LOCKFILE[parsed[0]]
+    lockfile_version = parsed[1]
     found.propose(
         "package_manager_version",
         version,
@@ -125,10 +138,9 @@ def _pnpm_version(app: App, name: str, found: Detection) -> None:
 
 
 def _yarn_version(app: App, name: str, found: Detection) -> None:
-    head = app.head(name)
-    metadata = re.search(r"^__metadata:\s*\n\s+version:\s*(\d+)", head, re.MULTILINE)
+    metadata = yarn_metadata_version(app.head(name))
     if metadata or app.exists(".yarnrc.yml"):
-        key = metadata.group(1) if metadata else "8"
+        key = metadata or "8"
         version, line = YARN_BERRY_BY_METADATA.get(key, YARN_BERRY_BY_METADATA["8"])
         evidence = f"__metadata version {key}" if metadata else "and .yarnrc.yml"
         found.propose(

@@ -9,14 +9,21 @@ release runs its install) before the app's install links it.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
 
 from wizard.detect.app import App
+from wizard.detect.files import read_text
+from wizard.detect.inputs import committed_yarn_release
 from wizard.detect.model import Detection
-from wizard.detect.runtime import PNPM_BY_LOCKFILE, YARN_BERRY_BY_METADATA, YARN_CLASSIC
+from wizard.detect.runtime import (
+    PNPM_BY_LOCKFILE,
+    YARN_BERRY_BY_METADATA,
+    YARN_CLASSIC,
+    pnpm_lockfile_version,
+    yarn_metadata_version,
+)
 
 LOCKFILE = {"npm": "package-lock.json", "pnpm": "pnpm-lock.yaml", "yarn": "yarn.lock"}
 
@@ -28,38 +35,29 @@ def sibling_manager(folder: Path) -> tuple[str, str, str]:
     lockfileVersion the pin; yarn.lock the classic line, or with __metadata the berry one);
     else npm, as before.
     """
-    try:
-        declared = str(json.loads((folder / "package.json").read_text()).get("packageManager") or "")
-    except (OSError, ValueError, AttributeError):
-        declared = ""
+    sibling = App(folder)
+    declared = str(sibling.manifest.get("packageManager") or "")
     match = re.match(r"^(npm|pnpm|yarn)@(\d+\.\d+\.\d+)", declared)
     if match:
         manager, version = match.group(1), match.group(2)
-        return manager, "" if manager == "npm" else version, f"packageManager {declared.split('+')[0]}"
-    if (folder / "pnpm-lock.yaml").is_file():
-        head = (folder / "pnpm-lock.yaml").read_text(errors="replace")[:400]
-        found = re.search(r"^lockfileVersion:\s*['\"]?(\d+)", head, re.MULTILINE)
-        version = PNPM_BY_LOCKFILE.get(found.group(1) if found else "9", PNPM_BY_LOCKFILE["9"])[0]
+        evidence = f"packageManager {declared.split('+', maxsplit=1)[0]}"
+        return manager, "" if manager == "npm" else version, evidence
+    if sibling.exists("pnpm-lock.yaml"):
+        parsed = pnpm_lockfile_version(sibling.head("pnpm-lock.yaml", 400))
+        version = PNPM_BY_LOCKFILE.get(parsed[0] if parsed else "9", PNPM_BY_LOCKFILE["9"])[0]
         return "pnpm", version, "pnpm-lock.yaml"
-    if (folder / "yarn.lock").is_file() and not (folder / "package-lock.json").is_file():
-        head = _head(folder / "yarn.lock")
-        metadata = re.search(r"^__metadata:\s*\n\s+version:\s*(\d+)", head, re.MULTILINE)
+    if sibling.exists("yarn.lock") and not sibling.exists("package-lock.json"):
+        metadata = yarn_metadata_version(sibling.head("yarn.lock", 400))
         if metadata:
-            version = YARN_BERRY_BY_METADATA.get(metadata.group(1), YARN_BERRY_BY_METADATA["8"])[0]
-            return "yarn", version, f"yarn.lock __metadata version {metadata.group(1)}"
+            version = YARN_BERRY_BY_METADATA.get(metadata, YARN_BERRY_BY_METADATA["8"])[0]
+            return "yarn", version, f"yarn.lock __metadata version {metadata}"
         return "yarn", YARN_CLASSIC, "yarn.lock"
     return "npm", "", "package-lock.json"
 
 
 def yarn_release(folder: Path) -> str:
     """The committed release a yarn berry sibling's .yarnrc.yml yarnPath names, or "" without one."""
-    try:
-        text = (folder / ".yarnrc.yml").read_text(errors="replace")
-    except OSError:
-        return ""
-    match = re.search(r"^yarnPath:\s*['\"]?(?:\./)?([^'\"\s#]+)", text, re.MULTILINE)
-    path = match.group(1) if match else ""
-    return path if re.match(r"^\.yarn/releases/[^/]+\.c?js$", path) and (folder / path).is_file() else ""
+    return committed_yarn_release(App(folder))[0] or ""
 
 
 def _repository(app: App) -> Path:
@@ -109,20 +107,9 @@ def detect_siblings(app: App, found: Detection) -> None:
         found.propose("sibling_deps", " ".join(inside), f"{app.label('package.json')} " + ", ".join(sources))
 
 
-def _head(path: Path) -> str:
-    """The start of a file, or "" when it is missing."""
-    try:
-        return path.read_text(errors="replace")[:400]
-    except OSError:
-        return ""
-
-
 def _warn_berry_gaps(found: Detection, what: str, folder: str, version: str, target: Path) -> None:
     """Warn about what a yarn berry sibling's stage does not provide: plugins, variables, yarn < 4."""
-    try:
-        rc = (target / ".yarnrc.yml").read_text(errors="replace")
-    except OSError:
-        rc = ""
+    rc = read_text(target / ".yarnrc.yml") or ""
     if re.search(r"^plugins:", rc, re.MULTILINE):
         found.warn(
             f"{what}: {folder}/.yarnrc.yml loads plugins, which its stage does not copy before the "
