@@ -200,11 +200,16 @@ def test_sibling_locked_by_pnpm_is_built_with_its_pinned_pnpm(tmp_path: Path) ->
     assert not warned(detection, "file:../shared")
 
 
+def drop_package_manager(folder: Path) -> None:
+    """Remove packageManager from FOLDER's package.json: the lockfile alone must tell the pin."""
+    manifest = json.loads((folder / "package.json").read_text())
+    del manifest["packageManager"]
+    (folder / "package.json").write_text(json.dumps(manifest))
+
+
 def test_sibling_pnpm_pin_comes_from_its_lockfile_without_package_manager(tmp_path: Path) -> None:
     app = real_app("fastify-sibling-pnpm", tmp_path)
-    shared = json.loads((app / "shared" / "package.json").read_text())
-    del shared["packageManager"]
-    (app / "shared" / "package.json").write_text(json.dumps(shared))
+    drop_package_manager(app / "shared")
     detection = detect(app)
     assert detection.values()["sibling_deps"] == "shared:pnpm@10.18.3"
     assert "(pnpm, pnpm-lock.yaml)" in detection.findings["sibling_deps"].source
@@ -239,9 +244,7 @@ def test_sibling_locked_by_yarn_berry_is_built_with_its_pinned_yarn(tmp_path: Pa
 
 def test_sibling_yarn_berry_pin_comes_from_its_lockfile_metadata(tmp_path: Path) -> None:
     app = yarn4_sibling_app(tmp_path)
-    shared = json.loads((app / "shared" / "package.json").read_text())
-    del shared["packageManager"]
-    (app / "shared" / "package.json").write_text(json.dumps(shared))
+    drop_package_manager(app / "shared")
     detection = detect(app)
     assert detection.values()["sibling_deps"] == "shared:yarn@4.18.1"
     assert "(yarn, yarn.lock __metadata version 10)" in detection.findings["sibling_deps"].source
@@ -265,9 +268,7 @@ def test_yarn_berry_sibling_warns_about_what_its_stage_does_not_provide(tmp_path
 
 def test_yarn_3_sibling_is_pinned_from_its_metadata_and_warned_about_focus(tmp_path: Path) -> None:
     app = yarn4_sibling_app(tmp_path)
-    shared = json.loads((app / "shared" / "package.json").read_text())
-    del shared["packageManager"]
-    (app / "shared" / "package.json").write_text(json.dumps(shared))
+    drop_package_manager(app / "shared")
     write(app, {"shared/yarn.lock": "__metadata:\n  version: 6\n  cacheKey: 8\n"})
     detection = detect(app)
     assert detection.values()["sibling_deps"] == "shared:yarn@3.8.7"
