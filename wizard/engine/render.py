@@ -54,8 +54,9 @@ class RenderedFile:
 Rendered = dict[str, RenderedFile]
 
 
-def _capturing_worker_class() -> Any:
-    """copier's Worker, with file writes turned into captures (its only override)."""
+def _capturing_worker_class(replay_answers: bool) -> Any:
+    """copier's Worker, with file writes turned into captures; with `replay_answers`, the
+    answers recorded in one pass instead of copier's question walk (see `_ask`)."""
     base = cp.worker_class()
 
     class CapturingWorker(base):  # type: ignore[misc,valid-type]
@@ -79,7 +80,7 @@ def _capturing_worker_class() -> Any:
             # copier would walk every question again, rendering its strings with a context
             # rebuilt each time; ndw records the same answers in one pass (wizard.questions),
             # byte for byte the same files (the oracle in tests/test_matrix.py).
-            if not replayable(self.template.questions_data) or self.template.external_data:
+            if not replay_answers:
                 super()._ask()
                 return
             answers = cp.answers_map_class()(init=dict(self.data), metadata=self.template.metadata)
@@ -152,7 +153,6 @@ class Renderer:
 
         self.repo = repo or current_template()
         self._lock = threading.Lock()  # copier's Worker is not meant to be shared by threads
-        self._worker_class = _capturing_worker_class()
         try:
             with rewritten_urls(self.repo):
                 # The portable URL, read from the local history: copier records it as
@@ -165,6 +165,9 @@ class Renderer:
                 f"cannot load the template {self.repo.ref} from {self.repo.path}: {error}"
             ) from error
         atexit.register(cp.cleanup_template, self._template)
+        # Decided once per template version, not on every render.
+        replay = replayable(self._template.questions_data) and not self._template.external_data
+        self._worker_class = _capturing_worker_class(replay)
         self._env = jinja_env_for(self._template, PORTABLE_URL)
         self._env.bytecode_cache = bytecode_cache(self.repo.ref)
 
