@@ -21,6 +21,7 @@ import shlex
 import shutil
 import socket
 import subprocess
+import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -546,11 +547,14 @@ ORACLE_CHUNKS = 8
 
 @pytest.fixture(scope="module")
 def compiled_once() -> Iterator[None]:
-    """Jinja compiles each template source once for all copier runs here, and copier.yml is
-    parsed once (both pure functions of the source; every run of this template configures
-    the environment alike, and copier.yml includes no other file). Everything else copier
-    does on a copy still runs: the clone, questions, paths, exclusions, files, modes."""
-    import copier._template as copier_template  # copier.yml loading, patched for the oracle only
+    """Jinja compiles each template source once for all copier runs here, copier.yml is
+    parsed once, and the template is cloned once (all pure functions of the template
+    version; every run of this template configures the environment alike, and copier.yml
+    includes no other file): each run gets its own copy of copier's own clone, git data
+    included, so copier still reads the commit, tags and file modes from git. Everything
+    else copier does on a copy still runs: questions, paths, exclusions, files, modes, the
+    answers file."""
+    import copier._template as copier_template  # loading and cloning, patched for the oracle only
 
     original = jinja2.Environment.compile
     memo: dict[tuple[Any, ...], Any] = {}
@@ -573,10 +577,25 @@ def compiled_once() -> Iterator[None]:
             configs[key] = load_config(conf_path, quiet)
         return copy.deepcopy(configs[key])
 
+    clone = copier_template.clone
+    clones_folder = Path(tempfile.mkdtemp(prefix="ndw-oracle-clones-"))
+    clones: dict[tuple[str, str], Path] = {}
+
+    def clone_once(url: str, ref: str = "HEAD", location: str | None = None) -> str:
+        if (url, ref) not in clones:
+            first = clones_folder / str(len(clones))
+            first.mkdir()
+            clones[url, ref] = Path(clone(url, ref, location=str(first)))
+        target = location or tempfile.mkdtemp(prefix="ndw-oracle-clone-")
+        shutil.copytree(clones[url, ref], target, symlinks=True, dirs_exist_ok=True)
+        return target
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(jinja2.Environment, "compile", compile_once)
         patch.setattr(copier_template, "load_template_config", load_config_once)
+        patch.setattr(copier_template, "clone", clone_once)
         yield
+    shutil.rmtree(clones_folder, ignore_errors=True)
 
 
 @pytest.mark.oracle
