@@ -16,14 +16,12 @@ import pytest
 from tests.compose.engine import DockerEngine, EngineUnavailable, compose_binary, start_engine
 from tests.compose.stack import TIMINGS, Stacks
 from tests.support.containers import Containers, ToolsUnavailable, ensure_tools
+from tests.support.tiers import mark_folder
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark everything under tests/compose as `compose`."""
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.compose)
+    """Mark everything under tests/compose as `compose` (and one of the image tiers)."""
+    mark_folder(items, Path(__file__).parent, pytest.mark.compose)
 
 
 def _unavailable(reason: str) -> None:

@@ -18,16 +18,14 @@ import pytest
 from tests.support.apps import FixtureApp, fixture_apps
 from tests.support.containers import BuildResult, Containers, ToolsUnavailable, ensure_tools
 from tests.support.postgres import PostgresServer, postgres_server
+from tests.support.tiers import mark_folder
 
 APPS = {app.name: app for app in fixture_apps()}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark everything under tests/e2e as `e2e`."""
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.e2e)
+    """Mark everything under tests/e2e as `e2e` (and one of the image tiers)."""
+    mark_folder(items, Path(__file__).parent, pytest.mark.e2e)
 
 
 @pytest.fixture(scope="session")
