@@ -10,9 +10,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.markup import escape
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Checkbox, Footer, Input, Select, Static
+from textual.widgets import Checkbox, Input, Select, Static
 
 from wizard.errors import InvalidAnswer, TemplateError, WizardError
 from wizard.session import Session, Settled
@@ -20,6 +21,7 @@ from wizard.tui.screens.confirm import ConfirmReplace
 from wizard.tui.screens.save import SaveAnswers
 from wizard.tui.widgets.config import ConfigSection
 from wizard.tui.widgets.field import QuestionField
+from wizard.tui.widgets.keys import KeysFooter
 from wizard.tui.widgets.preview import PreviewPane, warnings_label
 
 if TYPE_CHECKING:
@@ -52,15 +54,22 @@ class PlanReady(Message):
 class MainScreen(Screen[None]):
     """Questions grouped as in copier.yml's `_ndw_groups`; the preview follows every change."""
 
+    # The footer lists keys in the order the focused widget's bindings meet them: a text
+    # box's own ctrl+d comes before its ctrl+w, so Diff is declared first here too, and the
+    # footer reads the same on every question (and need not be rebuilt on each Tab).
     BINDINGS = [  # noqa: RUF012 (Textual's declared class attribute)
+        Binding("ctrl+d", "toggle_diff", "Diff", priority=True),
         Binding("ctrl+w", "write", "Write", priority=True),
         # While writing is disabled (shown dimmed), the same key says what blocks it.
         Binding("ctrl+w", "write_blocked", show=False),
-        Binding("ctrl+d", "toggle_diff", "Diff", priority=True),
         Binding("ctrl+t", "next_file", "Next file", priority=True),
         Binding("ctrl+o", "zoom", "Zoom", priority=True),
         Binding("ctrl+s", "save_answers", "Save answers", priority=True),
     ]
+
+    # Textual repaints the whole screen when the focus moves (its `focused` reactive); the
+    # widgets that gain and lose the focus repaint themselves, so a Tab need not repaint all.
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
     def __init__(self, session: Session, renderer: Renderer) -> None:
         super().__init__()
@@ -98,7 +107,7 @@ class MainScreen(Screen[None]):
                         yield QuestionField(question)
             yield PreviewPane(self.session.worker.target, warnings=warnings, id="preview")
         yield Static("", id="status")
-        yield Footer()
+        yield KeysFooter()
 
     def _group_id(self, title: str) -> str:
         """A widget id for a group title (titles may hold any character)."""
@@ -110,6 +119,18 @@ class MainScreen(Screen[None]):
         first = next((f for f in self.query(QuestionField) if f.question.applies), None)
         if first is not None:
             first.control.focus()
+
+    def set_focus(
+        self, widget: Widget | None, scroll_visible: bool = True, from_app_focus: bool = False
+    ) -> None:
+        """Focus a widget; a question's control is scrolled into view by its field, whole.
+
+        Textual scrolls the control alone into view first, and the field then scrolls again
+        for its label: two scrolls, each repainting the form, for one Tab.
+        """
+        if widget is not None and any(isinstance(node, QuestionField) for node in widget.ancestors):
+            scroll_visible = False
+        super().set_focus(widget, scroll_visible=scroll_visible, from_app_focus=from_app_focus)
 
     # Changes -----------------------------------------------------------------------
 

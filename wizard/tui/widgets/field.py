@@ -123,8 +123,9 @@ class QuestionField(Vertical):
         self.call_after_refresh(self._scroll_whole_into_view)
 
     def _scroll_whole_into_view(self) -> None:
+        """Centre the question if any of it is out of view (a scroll repaints the whole form)."""
         focused = self.screen.focused if self.is_attached else None
-        if focused is not None and self in focused.ancestors:
+        if focused is not None and self in focused.ancestors and not self.screen.can_view_entire(self):
             self.screen.scroll_to_center(self, animate=False, origin_visible=True)
 
     def show(self, question: ResolvedQuestion, *, edited: bool, detected: Any = None) -> None:
