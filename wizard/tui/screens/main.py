@@ -23,6 +23,7 @@ from wizard.tui.widgets.config import ConfigSection
 from wizard.tui.widgets.field import QuestionField
 from wizard.tui.widgets.keys import KeysFooter
 from wizard.tui.widgets.preview import PreviewPane, warnings_label
+from wizard.tui.widgets.text import set_text
 
 if TYPE_CHECKING:
     from wizard.disk.plan import Plan
@@ -81,6 +82,9 @@ class MainScreen(Screen[None]):
         self._rendering = False
         self._pending = False
         self._plan: tuple[dict[str, Any], Plan] | None = None  # the answers shown, and their plan
+        # The form's widgets, kept from compose: a DOM query per change walked every widget.
+        self._fields: list[QuestionField] = []
+        self._sections: list[ConfigSection] = []
 
     def compose(self) -> ComposeResult:
         resolution = self.session.resolution
@@ -102,9 +106,11 @@ class MainScreen(Screen[None]):
                         yield Static(group, classes="group", id=self._group_id(group))
                     if question.hidden and not config_shown:
                         config_shown = True  # detection-fed answers share one read-only section
-                        yield ConfigSection.of(resolution, id="config-section")
+                        self._sections.append(ConfigSection.of(resolution, id="config-section"))
+                        yield self._sections[-1]
                     elif not question.hidden:
-                        yield QuestionField(question)
+                        self._fields.append(QuestionField(question))
+                        yield self._fields[-1]
             yield PreviewPane(self.session.worker.target, warnings=warnings, id="preview")
         yield Static("", id="status")
         yield KeysFooter()
@@ -116,7 +122,7 @@ class MainScreen(Screen[None]):
 
     async def on_mount(self) -> None:
         await self.refresh_all()
-        first = next((f for f in self.query(QuestionField) if f.question.applies), None)
+        first = next((f for f in self._fields if f.question.applies), None)
         if first is not None:
             first.control.focus()
 
@@ -163,10 +169,10 @@ class MainScreen(Screen[None]):
         resolution = self.session.resolution
         questions = resolution.by_name()
         detected = self.session.worker.detection.values()
-        for field in self.query(QuestionField):
+        for field in self._fields:
             name = field.question.name
             field.show(questions[name], edited=self.session.is_edited(name), detected=detected.get(name))
-        for section in self.query(ConfigSection):
+        for section in self._sections:
             section.show(resolution)
         for title in {q.group for q in resolution.questions}:
             visible = any(q.applies for q in resolution.questions if q.group == title)
@@ -174,9 +180,9 @@ class MainScreen(Screen[None]):
         problems = resolution.problems
         status = self.query_one("#status", Static)
         if problems:
-            status.update(escape(blocked_text(problems)))
+            set_text(status, escape(blocked_text(problems)))
         else:
-            status.update("✓ All answers valid · Tab: next question · ^w writes the files")
+            set_text(status, "✓ All answers valid · Tab: next question · ^w writes the files")
         status.set_class(bool(problems), "invalid")
         await self._refresh_preview(invalid=bool(problems))
         self.refresh_bindings()
@@ -257,7 +263,7 @@ class MainScreen(Screen[None]):
             return
         self.app.bell()
         self.query_one("#status", Static).update(escape(blocked_text(problems)))
-        fields = {field.question.name: field for field in self.query(QuestionField) if field.display}
+        fields = {field.question.name: field for field in self._fields if field.display}
         first = next((fields[problem.field] for problem in problems if problem.field in fields), None)
         if first is not None and (self.focused is None or first not in self.focused.ancestors):
             first.control.focus()

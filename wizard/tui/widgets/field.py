@@ -13,6 +13,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from wizard.questions import ResolvedQuestion
 from wizard.session import origin_text, value_text
+from wizard.tui.widgets.text import set_text
 
 
 class FieldInput(Input):
@@ -139,10 +140,10 @@ class QuestionField(Vertical):
         text = origin_text(question, edited)
         if edited and detected is not None and detected != question.value:
             text += f" (detected: {value_text(question, detected)})"
-        origin.update(text)
+        set_text(origin, text)
         origin.set_class(question.origin == "detected" and not edited, "detected")
         error = self.query_one(".error", Static)
-        error.update(f"✗ {question.error}" if question.error else "")
+        set_text(error, f"✗ {question.error}" if question.error else "")
         error.display = bool(question.error)
         self.set_class(bool(question.error), "invalid")
         if not edited:
