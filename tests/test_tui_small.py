@@ -152,6 +152,7 @@ async def test_a_blocked_write_says_which_answer_blocks_it(express_app: Path, pr
         problem = worker.resolve({"port": "70000"}).by_name()["port"].error
         assert problem
         await focus(pilot, "framework")  # somewhere else in the form, the port out of view
+        assert not fully_visible(pilot, field_of(pilot, "port").query_one(".error"))
         await pilot.press("ctrl+w")
         await settle(pilot)
         assert app.return_value is None and pilot.app.screen is main_screen(pilot)
