@@ -18,7 +18,7 @@ import yaml
 from rich.syntax import Syntax
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Input, Static, Tab
+from textual.widgets import Input, Label, Static, Tab
 
 from tests.conftest import REPO_ROOT
 from tests.test_init import tree_state
@@ -253,6 +253,11 @@ async def test_questions_whose_when_is_false_are_hidden(express_app: Path, previ
         }
         assert {name for name, f in fields.items() if not f.display} == now_hidden
         assert fields["db_driver"].display
+        # a question hidden until now gets its label, and a control holding its resolved value
+        assert "db_driver" in hidden
+        driver = worker.resolve({"orm": "drizzle"}).by_name()["db_driver"]
+        assert str(fields["db_driver"].query_one(".help", Label).render()) == driver.help
+        assert getattr(fields["db_driver"].control, "value", None) == driver.value
         # the preview's tabs follow the files this answer set renders, in the usual order
         pane = pilot.app.screen.query_one(PreviewPane)
         await settle(pilot)
