@@ -33,5 +33,6 @@ class KeysFooter(Footer):
         shown = shown_bindings(screen)
         if self._bindings_ready and shown == self._shown:
             return
-        self._shown = shown
         super().bindings_changed(screen)
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            self._shown = shown  # a rebuild is on its way (Textual skips it while the app is unfocused)
