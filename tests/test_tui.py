@@ -18,7 +18,7 @@ import yaml
 from rich.syntax import Syntax
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Input, Static, Tab
+from textual.widgets import Input, Label, Static, Tab
 
 from tests.conftest import REPO_ROOT
 from tests.test_init import tree_state
@@ -119,8 +119,18 @@ def contents(files: dict[str, RenderedFile]) -> dict[str, bytes]:
     return {path: file.content for path, file in files.items()}
 
 
-async def focus(pilot: Pilot[Any], name: str) -> None:
-    """Press Tab until the question's control has the focus."""
+async def focus(pilot: Pilot[Any], name: str, *, by_tab: bool = False) -> None:
+    """Give the question's control the focus: directly, or `by_tab`, pressing Tab until it has it.
+
+    Tab is for the tests of keyboard navigation: each press waits on every widget of the
+    form, and a question far down took 40 presses.
+    """
+    if not by_tab:
+        control = field_of(pilot, name).control
+        control.focus()
+        await pilot.pause()
+        assert pilot.app.focused is control, f"{name} did not take the focus"
+        return
     for _ in range(80):
         focused = pilot.app.focused
         if focused is not None and focused.id == f"input-{name}":
@@ -129,16 +139,16 @@ async def focus(pilot: Pilot[Any], name: str) -> None:
     raise AssertionError(f"Tab never reached {name}")
 
 
-async def type_into(pilot: Pilot[Any], name: str, text: str) -> None:
+async def type_into(pilot: Pilot[Any], name: str, text: str, *, by_tab: bool = False) -> None:
     """Focus a text field, clear it and type."""
-    await focus(pilot, name)
+    await focus(pilot, name, by_tab=by_tab)
     await pilot.press("end", "ctrl+u", *text)
     await settle(pilot)
 
 
-async def choose(pilot: Pilot[Any], name: str, value: Any) -> None:
+async def choose(pilot: Pilot[Any], name: str, value: Any, *, by_tab: bool = False) -> None:
     """Focus a list of choices, open it and move to the value with the arrow keys."""
-    await focus(pilot, name)
+    await focus(pilot, name, by_tab=by_tab)
     field = field_of(pilot, name)
     values = [choice.value for choice in field.question.choices]
     steps = values.index(value) - values.index(field.question.value)
@@ -191,8 +201,8 @@ async def test_fill_by_keyboard_preview_follows_invalid_port_refused_then_write(
         assert before == contents(previewer.render(worker.resolve().require_valid()))
         assert "detected" in str(field_of(pilot, "framework").query_one(".origin").render())
 
-        await type_into(pilot, "service_name", "billing")
-        await choose(pilot, "framework", "nestjs")
+        await type_into(pilot, "service_name", "billing", by_tab=True)
+        await choose(pilot, "framework", "nestjs", by_tab=True)
         # the preview re-rendered, and defaults that depend on the framework followed
         expected = worker.resolve({"service_name": "billing", "framework": "nestjs"}).require_valid()
         assert rendered(pane) == contents(previewer.render(expected))
@@ -200,7 +210,7 @@ async def test_fill_by_keyboard_preview_follows_invalid_port_refused_then_write(
         entry = field_of(pilot, "entry").query_one(Input)
         assert entry.value == str(expected["entry"])
 
-        await type_into(pilot, "port", "70000")
+        await type_into(pilot, "port", "70000", by_tab=True)
         port = field_of(pilot, "port")
         assert port.has_class("invalid")
         assert "65535" in str(port.query_one(".error").render())
@@ -243,6 +253,11 @@ async def test_questions_whose_when_is_false_are_hidden(express_app: Path, previ
         }
         assert {name for name, f in fields.items() if not f.display} == now_hidden
         assert fields["db_driver"].display
+        # a question hidden until now gets its label, and a control holding its resolved value
+        assert "db_driver" in hidden
+        driver = worker.resolve({"orm": "drizzle"}).by_name()["db_driver"]
+        assert str(fields["db_driver"].query_one(".help", Label).render()) == driver.help
+        assert getattr(fields["db_driver"].control, "value", None) == driver.value
         # the preview's tabs follow the files this answer set renders, in the usual order
         pane = pilot.app.screen.query_one(PreviewPane)
         await settle(pilot)

@@ -14,6 +14,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Input, Select, Static, Tab, Tabs
+from textual.widgets._footer import FooterKey
 
 from tests.conftest import REPO_ROOT
 from tests.test_tui import (
@@ -152,6 +153,7 @@ async def test_a_blocked_write_says_which_answer_blocks_it(express_app: Path, pr
         problem = worker.resolve({"port": "70000"}).by_name()["port"].error
         assert problem
         await focus(pilot, "framework")  # somewhere else in the form, the port out of view
+        assert not fully_visible(pilot, field_of(pilot, "port").query_one(".error"))
         await pilot.press("ctrl+w")
         await settle(pilot)
         assert app.return_value is None and pilot.app.screen is main_screen(pilot)
@@ -200,6 +202,34 @@ async def test_the_checkbox_says_yes_or_no(express_app: Path, previewer: Rendere
         await pilot.press("space")
         await settle(pilot)
         assert str(box.render()).rstrip() == "▐ ▌ no"
+        await pilot.press("ctrl+q")
+
+
+@in_event_loop
+async def test_the_footer_shows_the_same_keys_on_every_question_and_write_dimmed_while_invalid(
+    express_app: Path, previewer: Renderer
+) -> None:
+    """The footer rebuilds only when its keys change: it must still dim Ctrl-W while writing is blocked."""
+    app = WizardApp(Session(Worker(express_app), {}), previewer)
+
+    def footer() -> list[tuple[str, str, bool]]:
+        return [
+            (key.key, key.description, key.has_class("-disabled"))
+            for key in pilot.app.screen.query(FooterKey)
+        ]
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        in_text_box = footer()
+        assert ("ctrl+w", "Write", False) in in_text_box
+        await focus(pilot, "framework")  # a list of choices: the same keys, in the same order
+        await settle(pilot)
+        assert footer() == in_text_box
+        await type_into(pilot, "port", "70000")
+        assert footer() == [(key, words, key == "ctrl+w") for key, words, _ in in_text_box]
+        await pilot.press("ctrl+u", *"8080")
+        await settle(pilot)
+        assert footer() == in_text_box
         await pilot.press("ctrl+q")
 
 

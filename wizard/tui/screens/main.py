@@ -10,9 +10,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.markup import escape
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Checkbox, Footer, Input, Select, Static
+from textual.widgets import Checkbox, Input, Select, Static
 
 from wizard.errors import InvalidAnswer, TemplateError, WizardError
 from wizard.session import Session, Settled
@@ -20,7 +21,9 @@ from wizard.tui.screens.confirm import ConfirmReplace
 from wizard.tui.screens.save import SaveAnswers
 from wizard.tui.widgets.config import ConfigSection
 from wizard.tui.widgets.field import QuestionField
+from wizard.tui.widgets.keys import KeysFooter
 from wizard.tui.widgets.preview import PreviewPane, warnings_label
+from wizard.tui.widgets.text import set_text
 
 if TYPE_CHECKING:
     from wizard.disk.plan import Plan
@@ -52,15 +55,22 @@ class PlanReady(Message):
 class MainScreen(Screen[None]):
     """Questions grouped as in copier.yml's `_ndw_groups`; the preview follows every change."""
 
+    # The footer lists keys in the order the focused widget's bindings meet them: a text
+    # box's own ctrl+d comes before its ctrl+w, so Diff is declared first here too, and the
+    # footer reads the same on every question (and need not be rebuilt on each Tab).
     BINDINGS = [  # noqa: RUF012 (Textual's declared class attribute)
+        Binding("ctrl+d", "toggle_diff", "Diff", priority=True),
         Binding("ctrl+w", "write", "Write", priority=True),
         # While writing is disabled (shown dimmed), the same key says what blocks it.
         Binding("ctrl+w", "write_blocked", show=False),
-        Binding("ctrl+d", "toggle_diff", "Diff", priority=True),
         Binding("ctrl+t", "next_file", "Next file", priority=True),
         Binding("ctrl+o", "zoom", "Zoom", priority=True),
         Binding("ctrl+s", "save_answers", "Save answers", priority=True),
     ]
+
+    # Textual repaints the whole screen when the focus moves (its `focused` reactive); the
+    # widgets that gain and lose the focus repaint themselves, so a Tab need not repaint all.
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
     def __init__(self, session: Session, renderer: Renderer) -> None:
         super().__init__()
@@ -72,6 +82,9 @@ class MainScreen(Screen[None]):
         self._rendering = False
         self._pending = False
         self._plan: tuple[dict[str, Any], Plan] | None = None  # the answers shown, and their plan
+        # The form's widgets, kept from compose: a DOM query per change walked every widget.
+        self._fields: list[QuestionField] = []
+        self._sections: list[ConfigSection] = []
 
     def compose(self) -> ComposeResult:
         resolution = self.session.resolution
@@ -93,12 +106,14 @@ class MainScreen(Screen[None]):
                         yield Static(group, classes="group", id=self._group_id(group))
                     if question.hidden and not config_shown:
                         config_shown = True  # detection-fed answers share one read-only section
-                        yield ConfigSection.of(resolution, id="config-section")
+                        self._sections.append(ConfigSection.of(resolution, id="config-section"))
+                        yield self._sections[-1]
                     elif not question.hidden:
-                        yield QuestionField(question)
+                        self._fields.append(QuestionField(question))
+                        yield self._fields[-1]
             yield PreviewPane(self.session.worker.target, warnings=warnings, id="preview")
         yield Static("", id="status")
-        yield Footer()
+        yield KeysFooter()
 
     def _group_id(self, title: str) -> str:
         """A widget id for a group title (titles may hold any character)."""
@@ -107,9 +122,21 @@ class MainScreen(Screen[None]):
 
     async def on_mount(self) -> None:
         await self.refresh_all()
-        first = next((f for f in self.query(QuestionField) if f.question.applies), None)
+        first = next((f for f in self._fields if f.question.applies), None)
         if first is not None:
             first.control.focus()
+
+    def set_focus(
+        self, widget: Widget | None, scroll_visible: bool = True, from_app_focus: bool = False
+    ) -> None:
+        """Focus a widget; a question's control is scrolled into view by its field, whole.
+
+        Textual scrolls the control alone into view first, and the field then scrolls again
+        for its label: two scrolls, each repainting the form, for one Tab.
+        """
+        if widget is not None and any(isinstance(node, QuestionField) for node in widget.ancestors):
+            scroll_visible = False
+        super().set_focus(widget, scroll_visible=scroll_visible, from_app_focus=from_app_focus)
 
     # Changes -----------------------------------------------------------------------
 
@@ -142,10 +169,10 @@ class MainScreen(Screen[None]):
         resolution = self.session.resolution
         questions = resolution.by_name()
         detected = self.session.worker.detection.values()
-        for field in self.query(QuestionField):
+        for field in self._fields:
             name = field.question.name
             field.show(questions[name], edited=self.session.is_edited(name), detected=detected.get(name))
-        for section in self.query(ConfigSection):
+        for section in self._sections:
             section.show(resolution)
         for title in {q.group for q in resolution.questions}:
             visible = any(q.applies for q in resolution.questions if q.group == title)
@@ -153,9 +180,9 @@ class MainScreen(Screen[None]):
         problems = resolution.problems
         status = self.query_one("#status", Static)
         if problems:
-            status.update(escape(blocked_text(problems)))
+            set_text(status, escape(blocked_text(problems)))
         else:
-            status.update("✓ All answers valid · Tab: next question · ^w writes the files")
+            set_text(status, "✓ All answers valid · Tab: next question · ^w writes the files")
         status.set_class(bool(problems), "invalid")
         await self._refresh_preview(invalid=bool(problems))
         self.refresh_bindings()
@@ -236,7 +263,7 @@ class MainScreen(Screen[None]):
             return
         self.app.bell()
         self.query_one("#status", Static).update(escape(blocked_text(problems)))
-        fields = {field.question.name: field for field in self.query(QuestionField) if field.display}
+        fields = {field.question.name: field for field in self._fields if field.display}
         first = next((fields[problem.field] for problem in problems if problem.field in fields), None)
         if first is not None and (self.focused is None or first not in self.focused.ancestors):
             first.control.focus()

@@ -13,6 +13,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from wizard.questions import ResolvedQuestion
 from wizard.session import origin_text, value_text
+from wizard.tui.widgets.text import set_text
 
 
 class FieldInput(Input):
@@ -93,26 +94,39 @@ def make_control(question: ResolvedQuestion) -> Widget:
 
 
 class QuestionField(Vertical):
-    """A question with its control; hidden while its `when:` is false."""
+    """A question with its control; hidden while its `when:` is false.
+
+    A question hidden from the start gets its label, control and notes only when it is first
+    shown: most never are, and every widget costs on each key (Textual walks them all for
+    focus, layout and styles).
+    """
 
     def __init__(self, question: ResolvedQuestion) -> None:
         super().__init__(id=f"field-{question.name}", classes="field")
         self.question = question
         self._shown: tuple[ResolvedQuestion, bool, Any] | None = None  # what `show` last laid out
+        self._control: Widget | None = None
+        self._origin = Static("", classes="origin")
+        self._error = Static("", classes="error")
+
+    def _parts(self) -> list[Widget]:
+        """The label, the control for the current question and the two notes below it."""
+        self._control = make_control(self.question)
+        return [Label(self.question.help, classes="help"), self._control, self._origin, self._error]
 
     def compose(self) -> ComposeResult:
-        yield Label(self.question.help, classes="help")
-        yield make_control(self.question)
-        yield Static("", classes="origin")
-        yield Static("", classes="error")
+        if self.question.applies:
+            yield from self._parts()
 
     def on_mount(self) -> None:
         self.show(self.question, edited=False)
 
     @property
     def control(self) -> Widget:
-        """The input widget."""
-        return self.query_one(f"#input-{self.question.name}")
+        """The input widget (a question never shown yet has none)."""
+        if self._control is None:
+            raise LookupError(f"{self.question.name} has not been shown yet")
+        return self._control
 
     def on_descendant_focus(self) -> None:
         """Show the whole question when its control gets the focus, label included.
@@ -123,8 +137,9 @@ class QuestionField(Vertical):
         self.call_after_refresh(self._scroll_whole_into_view)
 
     def _scroll_whole_into_view(self) -> None:
+        """Centre the question if any of it is out of view (a scroll repaints the whole form)."""
         focused = self.screen.focused if self.is_attached else None
-        if focused is not None and self in focused.ancestors:
+        if focused is not None and self in focused.ancestors and not self.screen.can_view_entire(self):
             self.screen.scroll_to_center(self, animate=False, origin_visible=True)
 
     def show(self, question: ResolvedQuestion, *, edited: bool, detected: Any = None) -> None:
@@ -134,14 +149,18 @@ class QuestionField(Vertical):
         self._shown = (question, edited, detected)
         self.question = question
         self.display = question.applies
-        origin = self.query_one(".origin", Static)
+        if self._control is None:
+            if not question.applies:
+                return
+            self.mount_all(self._parts())  # first shown: its control holds the current value
+        origin = self._origin
         text = origin_text(question, edited)
         if edited and detected is not None and detected != question.value:
             text += f" (detected: {value_text(question, detected)})"
-        origin.update(text)
+        set_text(origin, text)
         origin.set_class(question.origin == "detected" and not edited, "detected")
-        error = self.query_one(".error", Static)
-        error.update(f"✗ {question.error}" if question.error else "")
+        error = self._error
+        set_text(error, f"✗ {question.error}" if question.error else "")
         error.display = bool(question.error)
         self.set_class(bool(question.error), "invalid")
         if not edited:

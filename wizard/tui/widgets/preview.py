@@ -16,6 +16,7 @@ from textual.widgets import Static, Tab, Tabs
 
 from wizard.disk.env_block import added_keys
 from wizard.disk.plan import FileChange, Status
+from wizard.tui.widgets.text import set_text
 
 # Tab order and short labels; other files follow in path order, the answers file last.
 PREFERRED = {
@@ -61,6 +62,7 @@ class PreviewPane(Vertical):
         self.diff_mode = False
         self.note = ""
         self._ids: dict[str, str] = {WARNINGS: WARNINGS_TAB_ID}
+        self._code_shown: tuple[str, str, str, str] | None = None  # what #code shows (see _show_code)
 
     def compose(self) -> ComposeResult:
         first = [Tab(warnings_label(len(self.warnings)), id=WARNINGS_TAB_ID)] if self.warnings else []
@@ -152,12 +154,12 @@ class PreviewPane(Vertical):
         self.query_one("#warnings-list").display = showing_warnings
         code.display = not showing_warnings
         if showing_warnings:
-            status.update(f"{self._position()} · detection warnings")
+            set_text(status, f"{self._position()} · detection warnings")
             status.set_class(False, "stale")
             return
         if change is None:
-            status.update(self.note or "nothing to show")
-            code.update("")
+            set_text(status, self.note or "nothing to show")
+            self._show_code(code, None)
             return
         words = change.status.description
         missing, added = change.missing_env_keys, added_keys(change)
@@ -166,8 +168,10 @@ class PreviewPane(Vertical):
         if added:
             words += f" (adds {', '.join(added)})"
         mode = "diff against disk" if self.diff_mode else "preview"
-        status.update(
-            f"{self._position()} · {change.path} · {words} · {mode}" + (f"\n{self.note}" if self.note else "")
+        set_text(
+            status,
+            f"{self._position()} · {change.path} · {words} · {mode}"
+            + (f"\n{self.note}" if self.note else ""),
         )
         status.set_class(bool(self.note), "stale")
         if self.diff_mode and change.status is Status.KEEP:
@@ -184,4 +188,16 @@ class PreviewPane(Vertical):
             lexer = Syntax.guess_lexer(change.path, text)
         theme = "ansi_dark" if self.app.current_theme.dark else "ansi_light"
         background = code.background_colors[1].hex
+        self._show_code(code, (text, lexer, theme, background))
+
+    def _show_code(self, code: Static, shown: tuple[str, str, str, str] | None) -> None:
+        """Show highlighted text (text, lexer, theme, background), or nothing; only if it changed
+        (a new render of the same plan leaves the code as it is: no re-highlighting, no layout)."""
+        if shown == self._code_shown:
+            return
+        self._code_shown = shown
+        if shown is None:
+            code.update("")
+            return
+        text, lexer, theme, background = shown
         code.update(Syntax(text, lexer, theme=theme, background_color=background, word_wrap=False))
