@@ -31,7 +31,9 @@ class KeysFooter(Footer):
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         shown = shown_bindings(screen)
-        if self._bindings_ready and shown == self._shown:
+        # `_bindings_ready` is Textual's own flag (its first build done); without it, as in a
+        # Textual version that renames it, the footer rebuilds every time, as Textual's does.
+        if getattr(self, "_bindings_ready", False) and shown == self._shown:
             return
         super().bindings_changed(screen)
         if screen.app.app_focus and self.is_attached and screen is self.screen:
