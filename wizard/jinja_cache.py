@@ -151,3 +151,14 @@ def cache_from_string(env: Environment) -> None:
         return original(source, *args, **kwargs)
 
     env.from_string = from_string  # type: ignore[method-assign,assignment]
+
+
+def keep_compiled(env: Environment, version: str | None) -> None:
+    """Every compile cache above on copier's environment: template files on disk per
+    `version` (none for an unversioned folder), snippets on disk, and `from_string` results
+    in memory. What renders is unchanged (the answer matrix compares it with copier's own,
+    byte for byte)."""
+    if version:
+        env.bytecode_cache = bytecode_cache(version)
+    compiled_snippets().install(env)
+    cache_from_string(env)

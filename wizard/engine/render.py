@@ -149,8 +149,6 @@ class Renderer:
 
     def __init__(self, repo: TemplateRepo | None = None) -> None:
         """Render `repo`'s version (by default the one this ndw ships)."""
-        from wizard.jinja_cache import bytecode_cache  # noqa: PLC0415
-
         self.repo = repo or current_template()
         self._lock = threading.Lock()  # copier's Worker is not meant to be shared by threads
         try:
@@ -168,8 +166,7 @@ class Renderer:
         # Decided once per template version, not on every render.
         replay = replayable(self._template.questions_data) and not self._template.external_data
         self._worker_class = _capturing_worker_class(replay)
-        self._env = jinja_env_for(self._template, PORTABLE_URL)
-        self._env.bytecode_cache = bytecode_cache(self.repo.ref)
+        self._env = jinja_env_for(self._template, PORTABLE_URL, self.repo.ref)
 
     @property
     def seeds(self) -> tuple[str, ...]:
@@ -247,17 +244,14 @@ def rendered_scaffold(answers: Mapping[str, Any], repo: TemplateRepo | None = No
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def jinja_env_for(template: Any, src_path: str) -> Any:
-    """copier's Jinja environment for a loaded template, compiling each string snippet once.
-
-    copier compiles a question's strings on every evaluation and the renderer runs on every
-    change, so snippets are cached per environment (`wizard.jinja_cache`).
-    """
-    from wizard.jinja_cache import cache_from_string, compiled_snippets  # noqa: PLC0415
+def jinja_env_for(template: Any, src_path: str, version: str | None = None) -> Any:
+    """copier's Jinja environment for a loaded template, compiling each file and string
+    snippet once (copier compiles a question's strings on every evaluation, and the renderer
+    runs on every change; see `wizard.jinja_cache`)."""
+    from wizard.jinja_cache import keep_compiled  # noqa: PLC0415
 
     worker = cp.worker_class()(src_path=src_path, dst_path=Path(), settings=cp.no_user_settings())
     cp.set_cached(worker, "template", template)  # reuse the loaded copier.yml
     env = worker.jinja_env
-    compiled_snippets().install(env)  # compiled once per installation, kept on disk
-    cache_from_string(env)
+    keep_compiled(env, version)
     return env

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,7 +30,7 @@ def copier_update(
     try:
         with (
             rewritten_urls(repo),
-            cp.worker_class()(
+            _updating_worker_class()(
                 dst_path=path,
                 answers_file=Path(answers_file),
                 vcs_ref=repo.ref,
@@ -52,3 +53,24 @@ def copier_update(
         raise TemplateError(
             f"the update failed: {error}", hint="Nothing was committed; see `git status`."
         ) from error
+
+
+@cache
+def _updating_worker_class() -> Any:
+    """copier's Worker, keeping what Jinja compiles (`wizard.jinja_cache.keep_compiled`).
+
+    An update renders the template several times (the old version, its answers replayed, the
+    new version), each with a new Jinja environment that compiled every file and copier.yml
+    snippet again: most of an update's time. copier makes those workers from this one
+    (`dataclasses.replace`), so they are of this class too.
+    """
+    from wizard.jinja_cache import keep_compiled  # noqa: PLC0415
+
+    class UpdatingWorker(cp.worker_class()):  # type: ignore[misc]
+        @cached_property
+        def jinja_env(self) -> Any:
+            env = super().jinja_env
+            keep_compiled(env, self.template.ref or self.template.commit)
+            return env
+
+    return UpdatingWorker
