@@ -18,6 +18,7 @@ import yaml
 from rich.syntax import Syntax
 from textual import events
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import Input, Label, Static, Tab
 
 from tests.conftest import REPO_ROOT
@@ -126,10 +127,14 @@ async def focus(pilot: Pilot[Any], name: str, *, by_tab: bool = False) -> None:
     form, and a question far down took 40 presses.
     """
     if not by_tab:
-        control = field_of(pilot, name).control
-        control.focus()
-        await pilot.pause()
-        assert pilot.app.focused is control, f"{name} did not take the focus"
+        field = field_of(pilot, name)
+        field.control.focus()
+        # The field scrolls itself whole into view after the next refresh, as after a Tab.
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if fully_visible(pilot, field):
+                break
+        assert pilot.app.focused is field.control, f"{name} did not take the focus"
         return
     for _ in range(80):
         focused = pilot.app.focused
@@ -154,6 +159,12 @@ async def choose(pilot: Pilot[Any], name: str, value: Any, *, by_tab: bool = Fal
     steps = values.index(value) - values.index(field.question.value)
     await pilot.press("enter", *(["down"] * steps if steps > 0 else ["up"] * -steps), "enter")
     await settle(pilot)
+
+
+def fully_visible(pilot: Pilot[Any], widget: Widget) -> bool:
+    """Whether every cell of the widget is on screen (not scrolled out, not clipped)."""
+    geometry = pilot.app.screen.find_widget(widget)
+    return bool(geometry.region.area) and geometry.visible_region == geometry.region
 
 
 def field_of(pilot: Pilot[Any], name: str) -> QuestionField:

@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
-from textual.widget import Widget
 from textual.widgets import Input, Select, Static, Tab, Tabs
 from textual.widgets._footer import FooterKey
 
@@ -23,6 +21,7 @@ from tests.test_tui import (
     field_of,
     fixed_worker,
     focus,
+    fully_visible,
     in_event_loop,
     main_screen,
     settle,
@@ -52,12 +51,6 @@ def previewer() -> Renderer:
 @pytest.fixture
 def warned_app(tmp_path: Path) -> Path:
     return Path(shutil.copytree(WARNED, tmp_path / WARNED.name))
-
-
-def fully_visible(pilot: Pilot[Any], widget: Widget) -> bool:
-    """Whether every cell of the widget is on screen (not scrolled out, not clipped)."""
-    geometry = pilot.app.screen.find_widget(widget)
-    return bool(geometry.region.area) and geometry.visible_region == geometry.region
 
 
 def plain(widget: Static) -> str:
