@@ -20,7 +20,9 @@ CACHE_ENV = "NDW_E2E_CACHE"
 DEFAULT_CACHE = Path("/var/tmp/ndw-e2e")
 # npm: `npm pack` fetches Node for the stand-ins; catatonit: the pause image of `podman kube play`.
 TOOLS = ("buildah", "podman", "runc", "debootstrap", "npm", "catatonit")
-APT_PACKAGES = ("buildah", "podman", "runc", "debootstrap", "uidmap", "fuse-overlayfs", "npm", "catatonit")
+# Only the missing tools' packages are installed: a machine with Node.js from another source
+# (nodesource's nodejs bundles npm) cannot take Debian's npm, which conflicts with it.
+ENGINE_HELPERS = ("uidmap", "fuse-overlayfs")  # rootless ids and overlay mounts for buildah/podman
 
 _CONTAINERS_CONF = """[containers]
 default_ulimits = []
@@ -57,6 +59,12 @@ def missing_tools() -> list[str]:
     return [tool for tool in TOOLS if shutil.which(tool) is None]
 
 
+def apt_packages(missing: Sequence[str]) -> list[str]:
+    """The Debian packages that provide the MISSING tools (each tool's package has its name)."""
+    helpers = ENGINE_HELPERS if {"buildah", "podman"} & set(missing) else ()
+    return [*missing, *helpers]
+
+
 def ensure_tools() -> None:
     """Install buildah/podman/runc/debootstrap with apt-get when missing (needs root).
 
@@ -68,9 +76,10 @@ def ensure_tools() -> None:
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
         raise ToolsUnavailable(f"missing {', '.join(missing)}; install them (apt-get, as root)")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    packages = apt_packages(missing)
     for argv in (
         ["apt-get", "update", "-qq"],
-        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *APT_PACKAGES],
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
     ):
         result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
         if result.returncode != 0:
