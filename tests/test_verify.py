@@ -28,6 +28,7 @@ from wizard.verify.engine import Engine, detect_compose, detect_engine
 from wizard.verify.parse import parse_build_output, parse_health, parse_processes, parse_state
 from wizard.verify.process import Completed, run_command
 from wizard.verify.progress import progress_for
+from wizard.verify.report import Report, interrupted_summary, print_report
 from wizard.verify.scan import Scanner, parse_grype, parse_trivy
 from wizard.verify.steps import REBUILD_MARKER, SIGTERM_FIX, Options, Verifier, sigterm_fix
 from wizard.verify.target import Target, compose_env_files, load_target, missing_env, source_to_touch
@@ -261,6 +262,8 @@ class FakeEngine:
         self.scan_rc = behaviour.get("scan_rc", 0)
         self.streamed: list[str] = []
         self.store = behaviour.get("store")  # `image inspect` JSON pointing at overlay folders
+        # `rm`/`rmi` answers in turn (then success): an engine that refuses a removal for a while
+        self.removals: dict[str, list[Completed]] = behaviour.get("removals", {})
 
     def clock(self) -> float:
         return self.now
@@ -335,7 +338,8 @@ class FakeEngine:
         if verb == "logs":
             return Completed(0, "listening on 4000\nclosing\n", "")
         if verb in ("rm", "rmi"):
-            return Completed(0, "", "")
+            answers = self.removals.get(verb, [])
+            return answers.pop(0) if answers else Completed(0, "", "")
         raise AssertionError(argv)
 
 
@@ -366,6 +370,7 @@ def test_every_step_passes_and_the_json_report_is_stable(tmp_path: Path) -> None
     document = report.as_json()
     assert list(document) == [
         "schema", "ok", "service", "path", "engine", "compose", "mode", "image", "steps", "logs", "logs_from",
+        "leftovers",
     ]  # fmt: skip
     assert document["schema"] == "ndw-verify/1" and document["image"] == {
         "tag": "localhost/ndw-verify/quotes-api:t0k", "kept": False,
@@ -628,6 +633,52 @@ def test_ctrl_c_while_the_engine_creates_the_container_removes_it(tmp_path: Path
     assert fake.verbs()[-2:] == ["rm", "rmi"]
 
 
+IMAGE_IN_USE = Completed(2, "", "Error: image used by 3f2a: image is in use by a container: consider listing")
+
+
+def test_a_removal_the_engine_refuses_for_a_moment_is_tried_again(tmp_path: Path) -> None:
+    """An engine killed mid-`run` can hold the container a moment: rmi is retried, 1 s apart."""
+    fake = FakeEngine(interrupt_on="healthcheck", removals={"rmi": [IMAGE_IN_USE]})
+    verifier = _verify(tmp_path, fake)
+    with pytest.raises(KeyboardInterrupt):
+        verifier.run()
+    assert fake.verbs()[-3:] == ["rm", "rmi", "rmi"]
+    assert verifier.report.removed == ["container", "image"] and verifier.report.leftovers == []
+    assert interrupted_summary(verifier.report, keep=False) == "Removed the container and the image."
+
+
+def test_what_is_already_gone_counts_as_removed(tmp_path: Path) -> None:
+    gone = Completed(
+        1, "", 'Error: no container with name or ID "ndw-verify-quotes-api-t0k" found: no such container'
+    )
+    fake = FakeEngine(interrupt_on="run", removals={"rm": [gone]})
+    verifier = _verify(tmp_path, fake)
+    with pytest.raises(KeyboardInterrupt):
+        verifier.run()
+    assert fake.verbs()[-2:] == ["rm", "rmi"] and verifier.report.removed == ["container", "image"]
+
+
+def test_what_cannot_be_removed_is_reported_with_the_command_that_removes_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Three refusals: the run says so (report, JSON, Ctrl-C message) instead of claiming it removed it."""
+    fake = FakeEngine(removals={"rmi": [IMAGE_IN_USE] * 3})
+    report = _verify(tmp_path, fake).run()
+    assert fake.verbs().count("rmi") == 3 and report.removed == ["container"]
+    tag = "localhost/ndw-verify/quotes-api:t0k"
+    assert report.as_json()["leftovers"] == [{
+        "kind": "image", "name": tag, "remove_with": f"podman rmi --force {tag}",
+        "error": "podman rmi exited 2: " + IMAGE_IN_USE.stderr,
+    }]  # fmt: skip
+    assert report.ok  # the service verified; the leftover is a warning below the table
+    print_report(report)
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"Left behind: the image {tag}" in out and f"remove it with `podman rmi --force {tag}`" in out
+    summary = interrupted_summary(report, keep=False)
+    assert summary.startswith("Removed the container. Could not remove the image " + tag)
+    assert summary.endswith(f"remove it with `podman rmi --force {tag}`.")
+
+
 def test_ctrl_c_during_the_build_removes_what_it_may_have_tagged(tmp_path: Path) -> None:
     fake = FakeEngine(interrupt_on="build")
     with pytest.raises(KeyboardInterrupt):
@@ -712,6 +763,27 @@ def test_ctrl_c_during_compose_up_still_takes_the_stack_down(tmp_path: Path, kee
     assert "down" in down and "--volumes" in down and "--remove-orphans" in down
     assert ("--rmi" in down) is not keep
     assert down[down.index("-p") + 1] == "ndw-verify-quotes-api-t"
+    taken_down = "containers, networks, volumes" + ("" if keep else ", images")
+    assert interrupted_summary(verifier.report, keep) == f"The stack was taken down ({taken_down})."
+
+
+def test_a_failed_compose_down_names_the_command_that_finishes_it(tmp_path: Path) -> None:
+    def runner(argv: Sequence[str], **_: Any) -> Completed:
+        if "up" in argv:
+            raise KeyboardInterrupt
+        if "down" in argv:
+            return Completed(1, "", "Error: removing network ndw-verify: network is in use")
+        return Completed(0, "", "")
+
+    verifier = ComposeVerifier(
+        Engine("podman"), ["podman", "compose"], _target(tmp_path), Options(), runner=runner, token="t"
+    )
+    with pytest.raises(KeyboardInterrupt):
+        verifier.run()
+    summary = interrupted_summary(verifier.report, keep=False)
+    assert summary.startswith("Could not remove the stack ndw-verify-quotes-api-t (compose down exited 1: ")
+    assert "network is in use" in summary and " down --volumes" in summary
+    assert "remove it with `podman compose --project-directory " in summary
 
 
 def test_compose_stack_passes_when_every_service_is_healthy(tmp_path: Path) -> None:
@@ -966,8 +1038,20 @@ def test_cli_ctrl_c_exits_130_saying_what_was_removed(
     monkeypatch.setattr("shutil.which", lambda tool: "/usr/bin/podman" if tool == "podman" else None)
 
     def interrupted(self: Verifier) -> None:
+        self.report.removed += ["container", "image"]  # what cleanup() records on its way out
         raise KeyboardInterrupt
 
     monkeypatch.setattr(Verifier, "run", interrupted)
     assert main(["verify", str(_scaffold(tmp_path)), "--network", "publish"]) == 130
-    assert "The container was removed, and the image." in capsys.readouterr().err
+    assert "Removed the container and the image." in capsys.readouterr().err
+
+
+def test_ctrl_c_says_what_was_kept_and_when_nothing_existed_yet(tmp_path: Path) -> None:
+    fake = FakeEngine(interrupt_on="image")  # the size query, right after the build
+    verifier = _verify(tmp_path, fake, keep=True)
+    with pytest.raises(KeyboardInterrupt):
+        verifier.run()
+    tag = "localhost/ndw-verify/quotes-api:t0k"
+    assert interrupted_summary(verifier.report, keep=True) == f"Kept the image {tag} (--keep)."
+    empty = Report("quotes-api", ".", "podman", "image", tag)
+    assert interrupted_summary(empty, keep=False) == "Nothing had been created yet."

@@ -203,7 +203,7 @@ def test_ctrl_c_removes_the_container_and_the_image(engine: Containers, tmp_path
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr
-    assert "The container was removed, and the image." in stderr
+    assert "Removed the container and the image." in stderr
     token = name.removeprefix(prefix)
     assert name not in engine.podman("ps", "--all", "--format", "{{.Names}}").stdout.split()
     assert not engine.image_exists(f"localhost/ndw-verify/quotes-api:{token}")

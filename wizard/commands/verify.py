@@ -133,14 +133,9 @@ def run(args: argparse.Namespace) -> int:
         with _sigterm_as_interrupt():
             report = verifier.run()
     except KeyboardInterrupt:
-        removed = "The stack was taken down (containers, networks, volumes" if args.compose else (
-            "The container was removed"
-        )  # fmt: skip
-        if args.compose:
-            removed += ")" if options.keep else ", images)"
-        raise Interrupted(
-            "interrupted", hint=removed + ("." if options.keep or args.compose else ", and the image.")
-        ) from None
+        from wizard.verify.report import interrupted_summary  # noqa: PLC0415
+
+        raise Interrupted("interrupted", hint=interrupted_summary(verifier.report, options.keep)) from None
     finally:
         progress.close()
     if args.format == "json":

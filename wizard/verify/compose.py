@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Unpack
 
 from wizard.verify.engine import Engine
 from wizard.verify.process import Completed, last_lines
-from wizard.verify.report import Report, Step
+from wizard.verify.report import Leftover, Report, Step
 from wizard.verify.steps import Options, Session, SessionHooks
 from wizard.verify.target import Target, compose_env_files
 
@@ -230,5 +231,12 @@ class ComposeVerifier(Session):
             argv += ["--rmi", "local"]
         done, seconds = self._compose(*argv, timeout=300)
         if done.returncode != 0:
-            return Step("down", "failed", seconds, f"compose down exited {done.returncode}")
+            error = f"compose down exited {done.returncode}"
+            lines = last_lines(done.output, 1)
+            self.report.leftovers.append(
+                Leftover("stack", self.project, error + (f": {lines[-1]}" if lines else ""),
+                         shlex.join([*self.base, *argv]))
+            )  # fmt: skip
+            return Step("down", "failed", seconds, error)
+        self.report.removed.append("stack")
         return Step("down", "passed", seconds, "stack removed")

@@ -32,6 +32,20 @@ class Step:
         }
 
 
+@dataclass(frozen=True)
+class Leftover:
+    """Something the run created and could not remove: what it is, why, and the command that does."""
+
+    kind: Literal["container", "image", "stack"]
+    name: str
+    error: str
+    remove_with: str
+
+    def as_json(self) -> dict[str, str]:
+        """The leftover in the JSON report."""
+        return {"kind": self.kind, "name": self.name, "error": self.error, "remove_with": self.remove_with}
+
+
 @dataclass
 class Report:
     """Everything one `ndw verify` run found."""
@@ -46,6 +60,8 @@ class Report:
     steps: list[Step] = field(default_factory=list)
     logs: list[str] = field(default_factory=list)
     logs_from: Literal["build", "container", "compose"] | None = None
+    removed: list[str] = field(default_factory=list)  # "container", "image", "stack": what cleanup removed
+    leftovers: list[Leftover] = field(default_factory=list)  # what it could not
 
     @property
     def ok(self) -> bool:
@@ -81,6 +97,7 @@ class Report:
             "steps": [step.as_json() for step in self.steps],
             "logs": self.logs,
             "logs_from": self.logs_from if self.logs else None,
+            "leftovers": [leftover.as_json() for leftover in self.leftovers],
         }
 
     def summary(self) -> str:
@@ -103,6 +120,24 @@ def human_size(size: int | None) -> str:
     if size is None:
         return "size unknown"
     return f"{size / 1_000_000:.0f} MB" if size >= 1_000_000 else f"{size / 1000:.0f} kB"
+
+
+def interrupted_summary(report: Report, keep: bool) -> str:
+    """After Ctrl-C: what the cleanup removed, what it kept on purpose, and what it could not remove."""
+    sentences = []
+    if report.mode == "compose" and "stack" in report.removed:
+        removed = "containers, networks, volumes" + ("" if keep else ", images")
+        sentences.append(f"The stack was taken down ({removed}).")
+    elif report.removed:
+        sentences.append(f"Removed the {' and the '.join(report.removed)}.")
+    if report.kept and report.mode == "image":
+        sentences.append(f"Kept the image {report.image} (--keep).")
+    for leftover in report.leftovers:
+        sentences.append(
+            f"Could not remove the {leftover.kind} {leftover.name} ({leftover.error}); "
+            f"remove it with `{leftover.remove_with}`."
+        )
+    return " ".join(sentences) or "Nothing had been created yet."
 
 
 def print_report(report: Report) -> None:
@@ -142,6 +177,11 @@ def print_report(report: Report) -> None:
             console.print(f"  {escape(line)}", style="dim")
     if report.kept:
         console.print(f"Kept the image {escape(report.image)}.")
+    for leftover in report.leftovers:
+        console.print(
+            f"[yellow]Left behind:[/] the {leftover.kind} {escape(leftover.name)} "
+            f"({escape(leftover.error)}); remove it with `{escape(leftover.remove_with)}`."
+        )
     if report.ok:
         figures = report.summary()
         warned = f" ({len(report.warnings)} warning(s) above)" if report.warnings else ""

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 import shutil
 import time
 from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypedDict, Unpack
+from typing import Literal, TypedDict, Unpack
 
 from wizard.verify.engine import Engine, Network
 from wizard.verify.image_steps import ImageSteps
@@ -37,13 +38,16 @@ from wizard.verify.process import (
     last_lines,
     run_command,
 )
-from wizard.verify.report import Report, Step, human_size
+from wizard.verify.report import Leftover, Report, Step, human_size
 from wizard.verify.target import INIT_COMMANDS, Target, source_to_touch
 
 GRACE_SECONDS = 10
 BLOCKING = ("build", "start", "healthy")  # the steps the later ones cannot run without
 EXIT_KILLED = 137
 EXIT_TERMINATED = 143
+REMOVE_ATTEMPTS = 3
+# What docker and podman print when the container or image to remove is not there (already gone).
+ALREADY_GONE = ("no such container", "no such image", "image not known", "no container with name")
 # What DOCKER.md tells each framework's users to do about SIGTERM (the same words; a test checks).
 SIGTERM_FIX = {
     "nestjs": "call `app.enableShutdownHooks()` so that SIGTERM closes the app cleanly.",
@@ -148,6 +152,12 @@ class Session:
                 on_failure()
 
 
+def _already_gone(output: str) -> bool:
+    """The engine refused because there was nothing to remove."""
+    lowered = output.lower()
+    return any(phrase in lowered for phrase in ALREADY_GONE)
+
+
 def _no_progress(name: str) -> None:
     """No progress shown."""
 
@@ -216,14 +226,35 @@ class Verifier(Session):
             self.report.logs_from = "container"
 
     def cleanup(self) -> None:
-        """Remove the container, and the image unless --keep."""
+        """Remove the container, and the image unless --keep; the report says what went and what stayed.
+
+        Each removal is checked and tried again (an engine killed mid-`run` can hold the
+        container's lock a moment longer); "no such container/image" counts as removed.
+        """
         if self.started:
-            self.runner(self.engine.remove_argv(self.name), timeout=60)
+            self._remove("container", self.name, self.engine.remove_argv(self.name), timeout=60)
             self.started = False
         if (self.built or self.building) and not self.options.keep:
-            self.runner(self.engine.remove_image_argv(self.tag), timeout=120)
+            self._remove("image", self.tag, self.engine.remove_image_argv(self.tag), timeout=120)
             self.built = self.building = False
         self.report.kept = self.built
+
+    def _remove(
+        self, kind: Literal["container", "image"], name: str, argv: list[str], timeout: float
+    ) -> None:
+        """Run ARGV until it removes NAME (3 tries, 1 s apart); record the result in the report."""
+        error = ""
+        for attempt in range(REMOVE_ATTEMPTS):
+            if attempt:
+                self.sleep(1.0)
+            done = self.runner(argv, timeout=timeout)
+            if done.returncode == 0 or _already_gone(done.output):
+                self.report.removed.append(kind)
+                return
+            error = f"{argv[0]} {argv[1]} exited {done.returncode}" + (
+                f": {lines[-1]}" if (lines := last_lines(done.output, 1)) else ""
+            )
+        self.report.leftovers.append(Leftover(kind, name, error, shlex.join(argv)))
 
     def container_logs(self) -> list[str]:
         """The container's last lines of output."""
