@@ -17,7 +17,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 _OWN_CACHE: list[str] = []
 # The quick loop (`pytest -m quick -n auto`, under a minute): detection, questions, the engine,
-# planning and writing, lint, the service picker. Everything that builds images, starts
+# planning and writing, lint, the service picker, ruff and mypy. Everything that builds images, starts
 # engines or walks the whole answer matrix stays out.
 QUICK_MODULES = frozenset(
     {
@@ -28,6 +28,7 @@ QUICK_MODULES = frozenset(
         "test_init",
         "test_lint",
         "test_picker",
+        "test_code_style",
     }
 )
 _SLOW_MARKERS = frozenset({"e2e", "compose", "oracle"})

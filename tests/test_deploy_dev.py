@@ -82,7 +82,10 @@ def test_production_stages_are_byte_identical_with_the_dev_target(answers: dict[
 def test_watch_command_follows_the_framework() -> None:
     def cmd(**answers: Any) -> list[str]:
         instructions = parse_dockerfile(dockerfile({**answers, "dev_target": True}))[0]
-        return yaml.safe_load(next(i.args for i in instructions if i.stage == "dev" and i.keyword == "CMD"))
+        argv: list[str] = yaml.safe_load(
+            next(i.args for i in instructions if i.stage == "dev" and i.keyword == "CMD")
+        )
+        return argv
 
     assert cmd() == ["node", "--watch", "--inspect=0.0.0.0:9229", "src/index.js"]
     assert cmd(entry="src/main.ts", node_flags="-r dotenv/config", app_args="serve") == [

@@ -25,7 +25,7 @@ def copy_fixture(name: str, tmp_path: Path) -> Path:
     return Path(shutil.copytree(FIXTURES / name, tmp_path / name))
 
 
-def edit_manifest(app: Path, change: Callable[[dict[str, Any]], None]) -> None:
+def edit_manifest(app: Path, change: Callable[[dict[str, Any]], object]) -> None:
     path = app / "package.json"
     manifest = json.loads(path.read_text())
     change(manifest)

@@ -532,9 +532,9 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Matrix:
             digest = hashlib.sha256(text.encode()).hexdigest()[:16]
             target = seen[kind].get(digest)
             if target is None:
-                folder = root / kind / digest
-                folder.mkdir(parents=True)
-                target = folder / Path(path).name
+                digest_folder = root / kind / digest
+                digest_folder.mkdir(parents=True)
+                target = digest_folder / Path(path).name
                 target.write_text(text, encoding="utf-8")
                 seen[kind][digest] = target
                 result.unique[kind][target] = []
@@ -562,8 +562,8 @@ def compiled_once() -> Iterator[None]:
     def compile_once(self: jinja2.Environment, source: Any, *args: Any, **kwargs: Any) -> Any:
         names = ("name", "filename", "raw", "defer_init")
         options = {**dict(zip(names, args, strict=False)), **kwargs}
-        key = (source if isinstance(source, str) else id(source), options.get("name"), options.get("raw"))
-        key += (options.get("defer_init"),)
+        key: tuple[Any, ...] = (source if isinstance(source, str) else id(source), options.get("name"))
+        key += (options.get("raw"), options.get("defer_init"))
         if key not in memo:
             memo[key] = original(self, source, *args, **kwargs)
         return memo[key]
@@ -577,7 +577,7 @@ def compiled_once() -> Iterator[None]:
             configs[key] = load_config(conf_path, quiet)
         return copy.deepcopy(configs[key])
 
-    clone = copier_template.clone
+    clone = copier_template.clone  # type: ignore[attr-defined]  # (copier imports it from its _vcs)
     clones_folder = Path(tempfile.mkdtemp(prefix="ndw-oracle-clones-"))
     clones: dict[tuple[str, str], Path] = {}
 
@@ -710,7 +710,7 @@ def test_every_ci_workflow_passes_its_schema_zizmor_and_actionlint(
 
 
 def test_every_kubernetes_base_matches_the_kubernetes_schemas(matrix: Matrix, tmp_path: Path) -> None:
-    bases = []
+    bases: list[Path] = []
     for case in matrix.cases:
         manifests = {path: text for path, text in case.files.items() if path.startswith("deploy/kubernetes/")}
         if not manifests:
@@ -860,7 +860,7 @@ def test_dependency_layers_copy_only_manifests_and_the_right_lockfile(matrix: Ma
         }
         installs = " ".join(ins.args for ins in deps if ins.keyword == "RUN")
         assert "--mount=type=cache" in installs, case.name
-        frozen = ("npm ci", "--frozen-lockfile", "--immutable")
+        frozen: tuple[str, ...] = ("npm ci", "--frozen-lockfile", "--immutable")
         version = str(answers.get("package_manager_version", ""))
         berry = answers["package_manager"] == "yarn" and not version.startswith("1.")
         if answers.get("layout") == "workspace" and berry:

@@ -94,7 +94,7 @@ def test_prisma_schema_at_the_workspace_root(tmp_path: Path) -> None:
 # ---- generated files
 
 
-def init(run_ndw: Run, repo: Path, *args: str) -> None:
+def init(run_ndw: Run, repo: Path, *args: str | Path) -> None:
     status, _, err = run_ndw("init", repo, *args)
     assert status == 0, err
 

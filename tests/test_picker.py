@@ -29,7 +29,8 @@ from tests.conftest import FIXTURES
 from tests.test_init import tree_state
 from wizard.detect.services import ServiceCandidate, detect_services
 from wizard.errors import Interrupted
-from wizard.service_picker import pick_services, plain_choices
+from wizard.service_choices import plain_choices
+from wizard.service_picker import pick_services
 from wizard.tui.picker import ServicePicker
 
 ENTER, UP, DOWN, CTRL_C = "\r", "\x1b[A", "\x1b[B", "\x03"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import yaml
@@ -192,7 +192,7 @@ def test_stale_pnpm_lockfile_loses_to_yarn_tooling(tmp_path: Path) -> None:
 APPS = Path(__file__).parent / "fixtures" / "apps"
 
 
-def _app(tmp_path: Path, npmrc: str, manifest: dict[str, object] | None = None) -> Path:
+def _app(tmp_path: Path, npmrc: str, manifest: Mapping[str, object] | None = None) -> Path:
     app = tmp_path / "app"
     app.mkdir()
     data = manifest or {

@@ -24,7 +24,7 @@ from wizard.engine.render import Renderer
 from wizard.errors import NoComposeError, NoEngineError, VerifySetupError
 from wizard.questions import QuestionSet
 from wizard.verify.compose import ComposeVerifier, parse_compose_ps, parse_port
-from wizard.verify.engine import Engine, detect_compose, detect_engine
+from wizard.verify.engine import Engine, EngineName, detect_compose, detect_engine
 from wizard.verify.parse import parse_build_output, parse_health, parse_processes, parse_state
 from wizard.verify.process import Completed, run_command
 from wizard.verify.progress import progress_for
@@ -354,7 +354,11 @@ def _target(tmp_path: Path, **answers: Any) -> Target:
 
 
 def _verify(
-    tmp_path: Path, fake: FakeEngine, engine: str = "podman", scanner: str | None = None, **options: Any
+    tmp_path: Path,
+    fake: FakeEngine,
+    engine: EngineName = "podman",
+    scanner: str | None = None,
+    **options: Any,
 ) -> Verifier:
     return Verifier(
         Engine(engine), _target(tmp_path), Options(**options), runner=fake, http=fake.http,

@@ -157,7 +157,7 @@ def test_an_unknown_base_warns_and_leaves_the_floor_out(tmp_path: Path) -> None:
 @pytest.mark.parametrize("whiteout_files", [False, True])
 def test_the_store_folders_read_like_the_archive(tmp_path: Path, whiteout_files: bool) -> None:
     """Reading the overlay folders in place (no copy of the base) finds what the archive finds."""
-    extra = {
+    extra: dict[str, bytes | str] = {
         "app/.env": b"A=1\n",
         "app/node_modules/pino-pretty/package.json": b"{}",
         "usr/local/bin/pnpm": b"x",

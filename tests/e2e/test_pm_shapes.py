@@ -208,9 +208,8 @@ def _assert_token_in_no_layer(engine: Containers, tag: str, app_code: bytes) -> 
 
 def _layer_bytes(blob: bytes) -> bytes:
     """A layer's files' contents, concatenated (the archive holds them compressed or not)."""
-    mode = "r:gz" if blob[:2] == b"\x1f\x8b" else "r:"
     parts = []
-    with tarfile.open(fileobj=io.BytesIO(blob), mode=mode) as layer:
+    with tarfile.open(fileobj=io.BytesIO(blob), mode="r:gz" if blob[:2] == b"\x1f\x8b" else "r:") as layer:
         for member in layer.getmembers():
             data = layer.extractfile(member) if member.isfile() else None
             if data is not None:
