@@ -187,11 +187,25 @@ def test_a_broken_scaffold_gets_a_failing_line_with_the_fix_for_each_break(
     assert _leftovers(engine, report) == ("", False)
 
 
+def _default_sigint() -> None:
+    """In the child: Ctrl-C interrupts, as at a terminal. A test run started in the background
+    of a non-interactive shell (`bash .ci/run &`) ignores SIGINT, and children inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_removes_the_container_and_the_image(engine: Containers, tmp_path: Path) -> None:
     """SIGINT once the container runs: exit 130, and neither the container nor the image is left."""
     app_dir = APPS[APP].scaffold(tmp_path / APP)
     argv, env = _verify_command(engine, app_dir, tmp_path, "--no-scan")
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    # The hook only resets one signal between fork and exec (no lock it could deadlock on).
+    process = subprocess.Popen(
+        argv,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=_default_sigint,  # noqa: PLW1509
+    )
     prefix = "ndw-verify-quotes-api-"
     name = ""
     deadline = time.monotonic() + 900
