@@ -29,6 +29,7 @@ QUICK_MODULES = frozenset(
         "test_lint",
         "test_picker",
         "test_code_style",
+        "test_jinja_cache",
     }
 )
 _SLOW_MARKERS = frozenset({"e2e", "compose", "oracle"})

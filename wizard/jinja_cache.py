@@ -137,8 +137,89 @@ def is_plain_text(env: Environment, text: str) -> bool:
     return env.keep_trailing_newline or not text.endswith("\n")
 
 
+_SCALARS = (str, int, float, bool, type(None))
+# Filters whose output is not a function of their input.
+_IMPURE_FILTERS = frozenset({"random", "shuffle"})
+_KEPT_RESULTS = 256  # per snippet: enough for every answer a session goes through
+
+
+class _NotScalar(Exception):
+    """A value the memo cannot key on (a mapping, a list, an object)."""
+
+
+def _scalar_key(value: Any) -> tuple[type, Any]:
+    # The type is part of the key: 1, 1.0 and True are equal but render differently.
+    if not isinstance(value, _SCALARS):
+        raise _NotScalar
+    return type(value), value
+
+
+def _plain(value: Any) -> bool:
+    if isinstance(value, (list, tuple)):
+        return type(value) in (list, tuple) and all(_plain(item) for item in value)
+    if isinstance(value, dict):
+        return type(value) is dict and all(_plain(k) and _plain(v) for k, v in value.items())
+    return type(value) in _SCALARS
+
+
+def _plain_key(value: Any) -> tuple[type, Any]:
+    """A key equal only for values that dump alike: scalars by type and value, lists and
+    mappings of plain data by their repr (which spells out every type: 1, 1.0, True)."""
+    if not isinstance(value, (list, tuple, dict)):
+        return _scalar_key(value)
+    if not _plain(value):
+        raise _NotScalar
+    return type(value), repr(value)
+
+
+class MemoizedSnippet:
+    """A compiled snippet that keeps its output for each set of values of the names it reads.
+
+    Only snippets that read nothing but their context's values are wrapped (no include,
+    import or extends, no call of a global function, no random filter; see `reads_only`),
+    and a result is kept only when every name read is a plain scalar in the context, so the
+    same key always renders the same text. Everything else renders as before.
+    """
+
+    __slots__ = ("names", "results", "template")
+
+    def __init__(self, template: Any, names: tuple[str, ...]) -> None:
+        self.template = template
+        self.names = names
+        self.results: dict[tuple[Any, ...], str] = {}
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        """What `Template.render` gives for this context, computed once per key."""
+        context = dict(*args, **kwargs)
+        try:
+            key = tuple(_scalar_key(context[name]) for name in self.names)
+        except (KeyError, _NotScalar):
+            return str(self.template.render(context))
+        found = self.results.get(key)
+        if found is None:
+            if len(self.results) >= _KEPT_RESULTS:
+                self.results.clear()
+            found = self.results[key] = self.template.render(context)
+        return found
+
+
+def reads_only(env: Environment, source: str) -> tuple[str, ...] | None:
+    """The names SOURCE reads, if its output depends on nothing else; else None."""
+    from jinja2 import meta, nodes  # noqa: PLC0415
+
+    tree = env.parse(source)
+    if any(tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends))):
+        return None
+    if any(isinstance(call.node, nodes.Name) for call in tree.find_all(nodes.Call)):
+        return None  # a global function (now(), lookup(), ...) may read more than its arguments
+    if any(f.name in _IMPURE_FILTERS for f in tree.find_all(nodes.Filter)):
+        return None
+    return tuple(sorted(meta.find_undeclared_variables(tree)))
+
+
 def cache_from_string(env: Environment) -> None:
-    """Make `env.from_string` keep what it compiled and answer plain text with `PlainText`.
+    """Make `env.from_string` keep what it compiled, answer plain text with `PlainText`, and
+    keep each pure snippet's output per value of what it reads (`MemoizedSnippet`).
 
     Callers only `render` what it returns (copier's questions, paths and strings, ndw's own).
     """
@@ -148,17 +229,52 @@ def cache_from_string(env: Environment) -> None:
     def from_string(source: Any, *args: Any, **kwargs: Any) -> Any:
         if not args and not kwargs and isinstance(source, str) and is_plain_text(env, source):
             return PlainText(source)
-        return original(source, *args, **kwargs)
+        compiled = original(source, *args, **kwargs)
+        names = reads_only(env, source) if not args and not kwargs and isinstance(source, str) else None
+        return compiled if names is None else MemoizedSnippet(compiled, names)
 
     env.from_string = from_string  # type: ignore[method-assign,assignment]
 
 
+def keep_yaml_lines(env: Environment) -> None:
+    """Make `to_nice_yaml` (the answers file) dump each `key: value` entry once per value.
+
+    For a mapping of text keys to scalars, YAML's block style is its entries in key order,
+    each dumped alone exactly as in the whole; an answer change then dumps one line, not
+    every answer. Anything else goes to the filter as before.
+    """
+    original = env.filters.get("to_nice_yaml")
+    if original is None:
+        return
+    entries: dict[tuple[Any, ...], str] = {}
+
+    def to_nice_yaml(value: Any, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs or not isinstance(value, dict) or not all(isinstance(key, str) for key in value):
+            return original(value, *args, **kwargs)
+        try:
+            keyed = [(key, item, _plain_key(item)) for key, item in sorted(value.items())]
+        except _NotScalar:
+            return original(value, *args, **kwargs)
+        lines = []
+        for key, item, item_key in keyed:
+            line = entries.get((key, item_key))
+            if line is None:
+                if len(entries) >= 4096:
+                    entries.clear()
+                line = entries[key, item_key] = str(original({key: item}))
+            lines.append(line)
+        return "".join(lines) if lines else original(value)
+
+    env.filters["to_nice_yaml"] = to_nice_yaml
+
+
 def keep_compiled(env: Environment, version: str | None) -> None:
-    """Every compile cache above on copier's environment: template files on disk per
-    `version` (none for an unversioned folder), snippets on disk, and `from_string` results
-    in memory. What renders is unchanged (the answer matrix compares it with copier's own,
-    byte for byte)."""
+    """Every cache above on copier's environment: template files on disk per `version`
+    (none for an unversioned folder), snippets on disk, `from_string` results and the
+    answers file's lines in memory. What renders is unchanged (the answer matrix compares
+    it with copier's own, byte for byte)."""
     if version:
         env.bytecode_cache = bytecode_cache(version)
     compiled_snippets().install(env)
     cache_from_string(env)
+    keep_yaml_lines(env)
