@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -56,6 +57,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the run's own template cache, and keep the snippet cache from writing into it at
+    exit (atexit runs after this hook, and would leave a folder behind in /tmp)."""
+    from wizard.jinja_cache import compiled_snippets
+
+    if _OWN_CACHE and compiled_snippets.cache_info().currsize:
+        atexit.unregister(compiled_snippets().save)
     for folder in _OWN_CACHE:
         shutil.rmtree(folder, ignore_errors=True)
 
