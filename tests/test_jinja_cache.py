@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from jinja2.sandbox import SandboxedEnvironment
 
-from wizard.jinja_cache import MemoizedSnippet, PlainText, cache_from_string, keep_yaml_lines
+from wizard import jinja_cache
+from wizard.jinja_cache import (
+    CompiledSnippets,
+    MemoizedSnippet,
+    PlainText,
+    cache_from_string,
+    keep_yaml_lines,
+)
 
 
 def _env() -> SandboxedEnvironment:
@@ -93,3 +101,22 @@ def test_what_is_not_plain_data_goes_to_the_filter_unchanged() -> None:
     assert kept.filters["to_nice_yaml"]({"a": 1}, indent=2) == plain.filters["to_nice_yaml"](
         {"a": 1}, indent=2
     )
+
+
+def test_the_names_a_snippet_reads_are_kept_on_disk_with_its_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A later process takes them from the snippet cache instead of parsing every snippet again."""
+    env = _env()
+    first = CompiledSnippets(tmp_path / "snippets.marshal")
+    assert first.reads(env, "{{ port }}-{{ name }}") == ("name", "port")
+    assert first.reads(env, "{{ now() }}") is None
+    first.save()
+
+    def no_parsing(env: Any, source: str) -> None:
+        raise AssertionError(f"parsed {source!r} again")
+
+    monkeypatch.setattr(jinja_cache, "reads_only", no_parsing)
+    later = CompiledSnippets(tmp_path / "snippets.marshal")
+    assert later.reads(env, "{{ port }}-{{ name }}") == ("name", "port")
+    assert later.reads(env, "{{ now() }}") is None

@@ -44,6 +44,9 @@ def bytecode_cache(version: str) -> TemplateBytecodeCache | None:
     return TemplateBytecodeCache(str(folder))
 
 
+_READS = "reads:"  # the key prefix of a snippet's read names in the snippet cache
+
+
 def _safe(version: str) -> str:
     return "".join(c if c.isalnum() or c in ".-_+" else "_" for c in version) or "unversioned"
 
@@ -54,20 +57,37 @@ class CompiledSnippets:
     Jinja compiles every `from_string` source again in each process; copier.yml holds a
     few hundred. Their code objects are stored in one marshal file per Python and Jinja
     version, keyed by a hash of the source, loaded once and written back at exit when new
-    ones were compiled. Templates from files use `TemplateBytecodeCache` instead.
+    ones were compiled. Beside each, under its own key, the names it reads (`reads_only`),
+    which would otherwise mean parsing every snippet again at each start. Templates from
+    files use `TemplateBytecodeCache` instead.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._codes: dict[str, CodeType] = {}
+        self._reads: dict[str, tuple[str, ...] | None] = {}
         self._dirty = False
         try:
             loaded = marshal.loads(path.read_bytes())
             if isinstance(loaded, dict):
-                self._codes = loaded
+                for key, value in loaded.items():
+                    if key.startswith(_READS):
+                        self._reads[key] = value
+                    else:
+                        self._codes[key] = value
         except (OSError, ValueError, EOFError, TypeError):
             pass  # missing or unreadable: compile as usual and write a new one
         atexit.register(self.save)
+
+    def reads(self, env: Environment, source: str) -> tuple[str, ...] | None:
+        """`reads_only(env, source)`, worked out once per installation."""
+        syntax = (env.block_start_string, env.variable_start_string, env.comment_start_string,
+                  env.line_statement_prefix, env.line_comment_prefix)  # fmt: skip
+        key = _READS + hashlib.sha1(f"{syntax}\0{source}".encode(), usedforsecurity=False).hexdigest()
+        if key not in self._reads:
+            self._reads[key] = reads_only(env, source)
+            self._dirty = True
+        return self._reads[key]
 
     def install(self, env: Environment) -> None:
         """Make `env.from_string` use (and fill) this cache."""
@@ -95,7 +115,7 @@ class CompiledSnippets:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             partial = self.path.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_bytes(marshal.dumps(self._codes))
+            partial.write_bytes(marshal.dumps({**self._codes, **self._reads}))
             partial.replace(self.path)
             self._dirty = False
         except OSError:
@@ -230,7 +250,8 @@ def cache_from_string(env: Environment) -> None:
         if not args and not kwargs and isinstance(source, str) and is_plain_text(env, source):
             return PlainText(source)
         compiled = original(source, *args, **kwargs)
-        names = reads_only(env, source) if not args and not kwargs and isinstance(source, str) else None
+        plain_call = not args and not kwargs and isinstance(source, str)
+        names = compiled_snippets().reads(env, source) if plain_call else None
         return compiled if names is None else MemoizedSnippet(compiled, names)
 
     env.from_string = from_string  # type: ignore[method-assign,assignment]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Unpack
 
 from wizard.verify.engine import Engine
-from wizard.verify.process import Completed, last_lines
+from wizard.verify.process import Completed, exited, last_lines
 from wizard.verify.report import Leftover, Report, Step
 from wizard.verify.steps import Options, Session, SessionHooks
 from wizard.verify.target import Target, compose_env_files
@@ -231,12 +231,10 @@ class ComposeVerifier(Session):
             argv += ["--rmi", "local"]
         done, seconds = self._compose(*argv, timeout=300)
         if done.returncode != 0:
-            error = f"compose down exited {done.returncode}"
-            lines = last_lines(done.output, 1)
-            self.report.leftovers.append(
-                Leftover("stack", self.project, error + (f": {lines[-1]}" if lines else ""),
-                         shlex.join([*self.base, *argv]))
-            )  # fmt: skip
-            return Step("down", "failed", seconds, error)
+            leftover = Leftover(
+                "stack", self.project, exited("compose down", done), shlex.join([*self.base, *argv])
+            )
+            self.report.leftovers.append(leftover)
+            return Step("down", "failed", seconds, f"compose down exited {done.returncode}")
         self.report.removed.append("stack")
         return Step("down", "passed", seconds, "stack removed")

@@ -124,6 +124,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def exited(label: str, done: Completed) -> str:
+    """ "LABEL exited N: its last line of output" (no colon part when it printed nothing)."""
+    lines = last_lines(done.output, 1)
+    return f"{label} exited {done.returncode}" + (f": {lines[-1]}" if lines else "")
+
+
 def last_lines(text: str, count: int) -> list[str]:
     """The last COUNT non-empty lines of TEXT, without podman's systemd-timer noise."""
     lines = [line.rstrip() for line in text.splitlines() if line.strip()]

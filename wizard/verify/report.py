@@ -41,6 +41,10 @@ class Leftover:
     error: str
     remove_with: str
 
+    def describe(self) -> str:
+        """ "the image TAG (why); remove it with `COMMAND`", for the table and the Ctrl-C message."""
+        return f"the {self.kind} {self.name} ({self.error}); remove it with `{self.remove_with}`"
+
     def as_json(self) -> dict[str, str]:
         """The leftover in the JSON report."""
         return {"kind": self.kind, "name": self.name, "error": self.error, "remove_with": self.remove_with}
@@ -133,10 +137,7 @@ def interrupted_summary(report: Report, keep: bool) -> str:
     if report.kept and report.mode == "image":
         sentences.append(f"Kept the image {report.image} (--keep).")
     for leftover in report.leftovers:
-        sentences.append(
-            f"Could not remove the {leftover.kind} {leftover.name} ({leftover.error}); "
-            f"remove it with `{leftover.remove_with}`."
-        )
+        sentences.append(f"Could not remove {leftover.describe()}.")
     return " ".join(sentences) or "Nothing had been created yet."
 
 
@@ -178,10 +179,7 @@ def print_report(report: Report) -> None:
     if report.kept:
         console.print(f"Kept the image {escape(report.image)}.")
     for leftover in report.leftovers:
-        console.print(
-            f"[yellow]Left behind:[/] the {leftover.kind} {escape(leftover.name)} "
-            f"({escape(leftover.error)}); remove it with `{escape(leftover.remove_with)}`."
-        )
+        console.print(f"[yellow]Left behind:[/] {escape(leftover.describe())}.")
     if report.ok:
         figures = report.summary()
         warned = f" ({len(report.warnings)} warning(s) above)" if report.warnings else ""

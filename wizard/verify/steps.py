@@ -33,6 +33,7 @@ from wizard.verify.process import (
     Completed,
     HttpGet,
     Runner,
+    exited,
     free_port,
     http_status,
     last_lines,
@@ -251,9 +252,7 @@ class Verifier(Session):
             if done.returncode == 0 or _already_gone(done.output):
                 self.report.removed.append(kind)
                 return
-            error = f"{argv[0]} {argv[1]} exited {done.returncode}" + (
-                f": {lines[-1]}" if (lines := last_lines(done.output, 1)) else ""
-            )
+            error = exited(f"{argv[0]} {argv[1]}", done)
         self.report.leftovers.append(Leftover(kind, name, error, shlex.join(argv)))
 
     def container_logs(self) -> list[str]:
