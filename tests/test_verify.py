@@ -10,6 +10,7 @@ import io
 import json
 import os
 import re
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -253,6 +254,7 @@ class FakeEngine:
         self.pid1 = behaviour.get("pid1", "/usr/bin/dumb-init")
         self.uid = behaviour.get("uid", 1000)
         self.interrupt_on = behaviour.get("interrupt_on")
+        self.ctrl_c_on = behaviour.get("ctrl_c_on")  # a real SIGINT to this process on that verb
         self.build_output = behaviour.get(
             "build_output", "[1/1] STEP 1/2: FROM n\n--> Using cache 1\n[1/1] STEP 2/2: COPY . .\n"
         )
@@ -290,6 +292,8 @@ class FakeEngine:
         if argv[0] in ("trivy", "grype"):
             return Completed(self.scan_rc, self.scan_output, "FATAL: failed to download vulnerability DB")
         verb = argv[1]
+        if verb == self.ctrl_c_on:
+            os.kill(os.getpid(), signal.SIGINT)
         if self.interrupt_on and self.interrupt_on in argv:
             raise KeyboardInterrupt
         if verb in ("build", "bud"):
@@ -681,6 +685,35 @@ def test_what_cannot_be_removed_is_reported_with_the_command_that_removes_it(
     summary = interrupted_summary(report, keep=False)
     assert summary.startswith("Removed the container. Could not remove the image " + tag)
     assert summary.endswith(f"remove it with `podman rmi --force {tag}`.")
+
+
+def test_a_ctrl_c_during_the_cleanup_waits_until_the_image_is_gone_too(tmp_path: Path) -> None:
+    """The Ctrl-C lands as the container is removed: the image still goes, then it interrupts."""
+    fake = FakeEngine(ctrl_c_on="rm")
+    verifier = _verify(tmp_path, fake)
+    with pytest.raises(KeyboardInterrupt):
+        verifier.run()
+    assert fake.verbs()[-2:] == ["rm", "rmi"]
+    assert interrupted_summary(verifier.report, keep=False) == "Removed the container and the image."
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+
+
+def test_a_ctrl_c_during_compose_down_waits_until_the_stack_is_down(tmp_path: Path) -> None:
+    calls: list[list[str]] = []
+
+    def runner(argv: Sequence[str], **_: Any) -> Completed:
+        calls.append(list(argv))
+        if "down" in argv:
+            os.kill(os.getpid(), signal.SIGINT)
+        return Completed(1, "", "") if "up" in argv else Completed(0, "", "")
+
+    verifier = ComposeVerifier(
+        Engine("podman"), ["podman", "compose"], _target(tmp_path), Options(), runner=runner, token="t"
+    )
+    with pytest.raises(KeyboardInterrupt):
+        verifier.run()
+    assert "down" in calls[-1] and [step.name for step in verifier.report.steps][-1] == "down"
+    assert interrupted_summary(verifier.report, keep=False).startswith("The stack was taken down")
 
 
 def test_ctrl_c_during_the_build_removes_what_it_may_have_tagged(tmp_path: Path) -> None:

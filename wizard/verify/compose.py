@@ -11,7 +11,7 @@ from typing import Unpack
 from wizard.verify.engine import Engine
 from wizard.verify.process import Completed, exited, last_lines
 from wizard.verify.report import Leftover, Report, Step
-from wizard.verify.steps import Options, Session, SessionHooks
+from wizard.verify.steps import Options, Session, SessionHooks, interrupts_held
 from wizard.verify.target import Target, compose_env_files
 
 
@@ -122,7 +122,8 @@ class ComposeVerifier(Session):
             )
         finally:
             self.progress("down")
-            self.report.steps.append(self.down())
+            with interrupts_held():  # a Ctrl-C meanwhile waits until the stack is down
+                self.report.steps.append(self.down())
         return self.report
 
     def _keep_logs(self) -> None:

@@ -11,8 +11,11 @@ import os
 import secrets
 import shlex
 import shutil
+import signal
+import threading
 import time
-from collections.abc import Callable, Container, Mapping, Sequence
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypedDict, Unpack
@@ -153,6 +156,32 @@ class Session:
                 on_failure()
 
 
+@contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Hold Ctrl-C (and SIGTERM) until the block ends, then raise KeyboardInterrupt.
+
+    For the cleanup: a Ctrl-C that lands while it removes the container would otherwise kill
+    the removal of the image half-way and leave it behind. Outside the main thread, where
+    signals cannot be handled, the block runs as it is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+
+    def hold(signum: int, frame: object) -> None:
+        received.append(signum)
+
+    previous = {signum: signal.signal(signum, hold) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if received:
+        raise KeyboardInterrupt
+
+
 def _already_gone(output: str) -> bool:
     """The engine refused because there was nothing to remove."""
     lowered = output.lower()
@@ -230,15 +259,17 @@ class Verifier(Session):
         """Remove the container, and the image unless --keep; the report says what went and what stayed.
 
         Each removal is checked and tried again (an engine killed mid-`run` can hold the
-        container's lock a moment longer); "no such container/image" counts as removed.
+        container's lock a moment longer); "no such container/image" counts as removed. A
+        Ctrl-C meanwhile waits until both are gone (`interrupts_held`).
         """
-        if self.started:
-            self._remove("container", self.name, self.engine.remove_argv(self.name), timeout=60)
-            self.started = False
-        if (self.built or self.building) and not self.options.keep:
-            self._remove("image", self.tag, self.engine.remove_image_argv(self.tag), timeout=120)
-            self.built = self.building = False
-        self.report.kept = self.built
+        with interrupts_held():
+            if self.started:
+                self._remove("container", self.name, self.engine.remove_argv(self.name), timeout=60)
+                self.started = False
+            if (self.built or self.building) and not self.options.keep:
+                self._remove("image", self.tag, self.engine.remove_image_argv(self.tag), timeout=120)
+                self.built = self.building = False
+            self.report.kept = self.built
 
     def _remove(
         self, kind: Literal["container", "image"], name: str, argv: list[str], timeout: float
